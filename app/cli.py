@@ -1,0 +1,144 @@
+"""The `attnscope` command: train, translate, analyze, serve.
+
+Every user-facing failure ends in one line on stderr and a non-zero exit, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+DEFAULT_MODEL_DIR = Path(__file__).resolve().parent.parent / "models"
+DEFAULT_MODEL = "tatoeba-en-fr"
+
+
+class CliError(Exception):
+    """A problem the user can fix; printed as one line."""
+
+
+def _model_folder(name_or_path: str) -> Path:
+    path = Path(name_or_path)
+    return path if path.is_dir() or "/" in name_or_path else DEFAULT_MODEL_DIR / name_or_path
+
+
+def _positive(value: str) -> int:
+    number = int(value)
+    if number < 1:
+        raise argparse.ArgumentTypeError("must be a positive integer")
+    return number
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    from app.training.loop import TrainOptions, train
+
+    if not args.data.is_file():
+        raise CliError(f"data file not found: {args.data}")
+    options = TrainOptions(
+        data=args.data,
+        out=args.out,
+        epochs=args.epochs,
+        seed=args.seed,
+        resume=args.resume,
+        vocab_size=args.vocab_size,
+        d_model=args.d_model,
+        n_heads=args.heads,
+        n_layers=args.layers,
+        d_ff=args.d_ff,
+        dropout=args.dropout,
+        max_tokens=args.max_tokens,
+        warmup=args.warmup,
+        lr_factor=args.lr_factor,
+        device=args.device,
+        progress_bar=not args.no_progress,
+    )
+    try:
+        train(options)
+    except ValueError as error:
+        raise CliError(str(error)) from error
+    return 0
+
+
+def _load(name: str, device: str | None = None):  # type: ignore[no-untyped-def]
+    from app.transformer.checkpoint import ModelLoadError, load_model, pick_device
+
+    try:
+        return load_model(_model_folder(name), pick_device(device))
+    except ModelLoadError as error:
+        raise CliError(str(error)) from error
+
+
+def cmd_translate(args: argparse.Namespace) -> int:
+    from app.transformer.translate import translate_texts
+
+    if args.input is not None:
+        try:
+            lines = args.input.read_text(encoding="utf-8").splitlines()
+        except (OSError, UnicodeDecodeError) as error:
+            raise CliError(f"cannot read {args.input}: {error}") from error
+    elif args.text is not None:
+        if not args.text.strip():
+            raise CliError("nothing to translate: the text is empty")
+        lines = [args.text]
+    else:
+        raise CliError('give a sentence, e.g. attnscope translate "I am cold.", or --input FILE')
+    loaded = _load(args.model, args.device)
+    keep = [i for i, line in enumerate(lines) if line.strip()]
+    outputs = translate_texts(loaded.model, loaded.tokenizer, [lines[i] for i in keep], beam_size=args.beam)
+    results = [""] * len(lines)
+    for index, text in zip(keep, outputs, strict=True):
+        results[index] = text
+    sys.stdout.write("".join(r + "\n" for r in results))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="attnscope", description=__doc__.splitlines()[0] if __doc__ else None)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    tr = sub.add_parser("train", help="train a model on a source<TAB>target corpus")
+    tr.add_argument("--data", type=Path, required=True)
+    tr.add_argument("--out", type=Path, required=True, help="output folder, e.g. models/NAME")
+    tr.add_argument("--epochs", type=_positive, default=12)
+    tr.add_argument("--seed", type=int, default=1)
+    tr.add_argument("--resume", action="store_true", help="continue from the folder's last saved epoch")
+    tr.add_argument("--vocab-size", type=_positive, default=8000)
+    tr.add_argument("--d-model", type=_positive, default=256)
+    tr.add_argument("--heads", type=_positive, default=8)
+    tr.add_argument("--layers", type=_positive, default=3)
+    tr.add_argument("--d-ff", type=_positive, default=1024)
+    tr.add_argument("--dropout", type=float, default=0.1)
+    tr.add_argument("--max-tokens", type=_positive, default=2500, help="padded tokens per batch")
+    tr.add_argument("--warmup", type=_positive, default=1500)
+    tr.add_argument("--lr-factor", type=float, default=1.0)
+    tr.add_argument("--device", default=None, help="cpu, cuda or auto (default)")
+    tr.add_argument("--no-progress", action="store_true", help="no progress bar")
+    tr.set_defaults(func=cmd_train)
+
+    tl = sub.add_parser("translate", help="translate English to French")
+    tl.add_argument("text", nargs="?", help="the sentence to translate")
+    tl.add_argument("--input", type=Path, help="a file of sentences, one per line")
+    tl.add_argument("--beam", type=_positive, default=1, help="beam size (1 = greedy)")
+    tl.add_argument("--model", default=DEFAULT_MODEL, help="model name under models/ or a folder")
+    tl.add_argument("--device", default=None)
+    tl.set_defaults(func=cmd_translate)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    func: Callable[[argparse.Namespace], int] = args.func
+    try:
+        return func(args)
+    except CliError as error:
+        print(f"attnscope: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("attnscope: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
