@@ -10,7 +10,6 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-DEFAULT_MODEL_DIR = Path(__file__).resolve().parent.parent / "models"
 DEFAULT_MODEL = "tatoeba-en-fr"
 
 
@@ -19,8 +18,11 @@ class CliError(Exception):
 
 
 def _model_folder(name_or_path: str) -> Path:
+    """A folder path as given, or a name under the models folder (ATTNSCOPE_MODELS_DIR)."""
+    from app.web.settings import get_settings
+
     path = Path(name_or_path)
-    return path if path.is_dir() or "/" in name_or_path else DEFAULT_MODEL_DIR / name_or_path
+    return path if path.is_dir() or "/" in name_or_path else get_settings().models_dir / name_or_path
 
 
 def _positive(value: str) -> int:
@@ -93,8 +95,70 @@ def cmd_translate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _web_settings(model: str, device: str | None):  # type: ignore[no-untyped-def]
+    from app.web.settings import Settings
+
+    folder = _model_folder(model)
+    return Settings(models_dir=folder.parent, default_model=folder.name, device=device or "auto")
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from app.transformer.checkpoint import ModelLoadError
+    from app.web.main import create_app, load_models
+
+    settings = _web_settings(args.model, args.device)
+    try:
+        models = load_models(settings)
+    except ModelLoadError as error:
+        raise CliError(str(error)) from error
+    print(f"attnscope: serving {settings.default_model} on http://{args.host}:{args.port}", file=sys.stderr)
+    uvicorn.run(create_app(settings, models), host=args.host, port=args.port, log_level="warning")
+    return 0
+
+
+def cmd_analyze(args: argparse.Namespace) -> int:
+    import json
+
+    import anyio
+
+    from app.capture.export import trace_to_npz
+    from app.web.errors import ClientError
+    from app.web.schemas import AnalyzeResponse, TraceSummary
+    from app.web.service import ModelService, TraceRequest
+
+    settings = _web_settings(args.model, args.device)
+    service = ModelService(settings, {settings.default_model: _load(args.model, args.device)})
+    request = TraceRequest(args.text, None, args.beam, args.max_length)
+    try:
+        trace = anyio.run(service.trace, request)
+    except ClientError as error:
+        raise CliError(error.message) from error
+    if args.out is not None:
+        try:
+            args.out.write_bytes(trace_to_npz(trace))
+        except OSError as error:
+            raise CliError(f"cannot write {args.out}: {error.strerror}") from error
+    if args.json:
+        from app.capture.export import rounded
+
+        attention = {kind: rounded(t.weights) for kind, t in trace.attention.items()}
+        payload = AnalyzeResponse(**TraceSummary.of(trace), attention=attention)
+        sys.stdout.write(json.dumps(payload.model_dump(mode="json"), ensure_ascii=False) + "\n")
+        return 0
+    print(trace.translation)
+    print("source: " + " ".join(trace.source.display))
+    print("output: " + " ".join(f"{s.token}({s.probability:.2f})" for s in trace.steps))
+    if args.out is not None:
+        print(f"trace saved to {args.out}", file=sys.stderr)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="attnscope", description=__doc__.splitlines()[0] if __doc__ else None)
+    parser = argparse.ArgumentParser(
+        prog="attnscope", description=__doc__.splitlines()[0] if __doc__ else None
+    )
     sub = parser.add_subparsers(dest="command", required=True)
 
     tr = sub.add_parser("train", help="train a model on a source<TAB>target corpus")
@@ -123,6 +187,23 @@ def build_parser() -> argparse.ArgumentParser:
     tl.add_argument("--model", default=DEFAULT_MODEL, help="model name under models/ or a folder")
     tl.add_argument("--device", default=None)
     tl.set_defaults(func=cmd_translate)
+
+    sv = sub.add_parser("serve", help="start the web app and JSON API")
+    sv.add_argument("--host", default="127.0.0.1")
+    sv.add_argument("--port", type=int, default=8000)
+    sv.add_argument("--model", default=DEFAULT_MODEL, help="model name under models/ or a folder")
+    sv.add_argument("--device", default=None)
+    sv.set_defaults(func=cmd_serve)
+
+    an = sub.add_parser("analyze", help="translate one sentence and print or save its trace")
+    an.add_argument("text")
+    an.add_argument("--json", action="store_true", help="print the same object as POST /api/analyze")
+    an.add_argument("--out", type=Path, help="save the full trace as a NumPy .npz archive")
+    an.add_argument("--beam", type=_positive, default=1)
+    an.add_argument("--max-length", type=_positive, default=None)
+    an.add_argument("--model", default=DEFAULT_MODEL, help="model name under models/ or a folder")
+    an.add_argument("--device", default=None)
+    an.set_defaults(func=cmd_analyze)
     return parser
 
 

@@ -55,11 +55,15 @@ def trace_header(trace: Trace) -> dict[str, Any]:
 
 
 def trace_to_dict(trace: Trace, decimals: int = 4) -> dict[str, Any]:
-    return {**trace_header(trace), "arrays": {k: rounded(v, decimals) for k, v in trace_arrays(trace).items()}}
+    return {
+        **trace_header(trace),
+        "arrays": {k: rounded(v, decimals) for k, v in trace_arrays(trace).items()},
+    }
 
 
 def trace_to_npz(trace: Trace) -> bytes:
     """Arrays at full precision plus `header` (the JSON header as a 0-d string array)."""
     buffer = io.BytesIO()
-    np.savez_compressed(buffer, header=np.array(json.dumps(trace_header(trace))), **trace_arrays(trace))
+    arrays: dict[str, Any] = {"header": np.array(json.dumps(trace_header(trace))), **trace_arrays(trace)}
+    np.savez_compressed(buffer, **arrays)
     return buffer.getvalue()

@@ -62,7 +62,9 @@ def _label(s: dict[str, float], kind: AttentionKind) -> str:
     return "mixed"
 
 
-def head_stats(weights: np.ndarray, mask: np.ndarray, kind: AttentionKind, layer: int, head: int) -> HeadStats:
+def head_stats(
+    weights: np.ndarray, mask: np.ndarray, kind: AttentionKind, layer: int, head: int
+) -> HeadStats:
     """weights (R, C) for one head; mask (R, C) True where a key was allowed."""
     rows, cols = weights.shape
     allowed = mask.sum(axis=-1).clip(min=1)  # (R,)

@@ -34,7 +34,7 @@ from app.transformer.probes import (
     layer_name,
 )
 from app.transformer.tokenizer import SubwordTokenizer
-from app.transformer.translate import default_max_length, source_ids
+from app.transformer.translate import default_max_length
 
 TOP_K = 5
 
@@ -143,8 +143,8 @@ def capture_trace(
     limit = min(max_length or default_max_length(len(source)), c.max_len - 1)
     output = decode_output(loaded, src, beam_size, limit, head_mask)
     finished = len(output) < limit
-    emitted = output + [c.eos_id] if finished else output
-    decoder_ids = [c.bos_id] + emitted[:-1]
+    emitted = [*output, c.eos_id] if finished else output
+    decoder_ids = [c.bos_id, *emitted[:-1]]
     tgt = torch.tensor([decoder_ids], dtype=torch.long, device=loaded.device)  # (1, T)
 
     rec = Recorder()
@@ -167,4 +167,3 @@ def capture_trace(
         d_model=c.d_model,
         n_heads=c.n_heads,
     )
-

@@ -31,7 +31,9 @@ def _pad(rows: list[list[int]], pad_id: int) -> Tensor:
 def make_batches(examples: list[Example], max_tokens: int, pad_id: int, seed: int) -> list[Batch]:
     """Sort by length, cut into batches of at most `max_tokens` padded tokens, shuffle the batches."""
     rng = random.Random(seed)
-    order = sorted(range(len(examples)), key=lambda i: (len(examples[i].src), len(examples[i].tgt), rng.random()))
+    order = sorted(
+        range(len(examples)), key=lambda i: (len(examples[i].src), len(examples[i].tgt), rng.random())
+    )
     groups: list[list[Example]] = []
     current: list[Example] = []
     width = 0

@@ -60,7 +60,7 @@ def _examples(pairs: list[Pair], tokenizer: SubwordTokenizer, config: ModelConfi
     tgt = tokenizer.encode_batch([p.target for p in pairs])
     limit = config.max_len - 2
     return [
-        Example(s + [config.eos_id], [config.bos_id] + t + [config.eos_id])
+        Example([*s, config.eos_id], [config.bos_id, *t, config.eos_id])
         for s, t in zip(src, tgt, strict=True)
         if len(s) <= limit and len(t) <= limit
     ]
@@ -127,14 +127,23 @@ def train(options: TrainOptions) -> dict[str, object]:
         model.train()
         started = time.perf_counter()
         batches = make_batches(train_examples, options.max_tokens, config.pad_id, options.seed + epoch)
-        bar = tqdm(batches, desc=f"epoch {epoch + 1}/{options.epochs}", disable=not options.progress_bar, file=sys.stderr)
+        bar = tqdm(
+            batches,
+            desc=f"epoch {epoch + 1}/{options.epochs}",
+            disable=not options.progress_bar,
+            file=sys.stderr,
+        )
         loss_sum, token_sum = 0.0, 0
         for batch in bar:
             progress.step += 1
             for group in optimizer.param_groups:
-                group["lr"] = inverse_sqrt_lr(progress.step, config.d_model, options.warmup, options.lr_factor)
+                group["lr"] = inverse_sqrt_lr(
+                    progress.step, config.d_model, options.warmup, options.lr_factor
+                )
             logits = model(batch.src.to(device), batch.tgt_in.to(device))  # (B, T, V)
-            loss = label_smoothed_loss(logits, batch.tgt_out.to(device), config.pad_id, options.label_smoothing)
+            loss = label_smoothed_loss(
+                logits, batch.tgt_out.to(device), config.pad_id, options.label_smoothing
+            )
             optimizer.zero_grad(set_to_none=True)
             (loss / batch.n_tokens).backward()
             optimizer.step()
@@ -147,7 +156,11 @@ def train(options: TrainOptions) -> dict[str, object]:
         progress.epoch = epoch + 1
         dev_loss = _dev_loss(model, dev_batches, device)
         progress.history.append(
-            {"epoch": progress.epoch, "train_loss": round(loss_sum / max(token_sum, 1), 4), "dev_loss": round(dev_loss, 4)}
+            {
+                "epoch": progress.epoch,
+                "train_loss": round(loss_sum / max(token_sum, 1), 4),
+                "dev_loss": round(dev_loss, 4),
+            }
         )
         print(
             f"epoch {progress.epoch}: train loss {loss_sum / max(token_sum, 1):.3f}, "
@@ -177,7 +190,9 @@ def train(options: TrainOptions) -> dict[str, object]:
         "data_sha256": sha256_of(options.data),
         "seed": options.seed,
         "device": str(device),
-        "options": {k: v for k, v in asdict(options).items() if k not in {"data", "out", "progress_bar", "device"}},
+        "options": {
+            k: v for k, v in asdict(options).items() if k not in {"data", "out", "progress_bar", "device"}
+        },
         "history": progress.history,
     }
     (options.out / METRICS_FILE).write_text(json.dumps(metrics, indent=2) + "\n", encoding="utf-8")

@@ -56,7 +56,7 @@ class _Hypothesis:
     def score(self, alpha: float) -> float:
         """Length-normalised log-probability (GNMT penalty), so short outputs are not favoured."""
         length_penalty = ((5 + len(self.ids)) / 6) ** alpha
-        return self.log_prob / length_penalty
+        return float(self.log_prob / length_penalty)
 
 
 @torch.no_grad()
@@ -89,9 +89,7 @@ def beam_search(
         candidates = [h for h in beams if h.finished]
         for row, hyp in enumerate(alive):
             for lp, token in zip(top_lp[row].tolist(), top_id[row].tolist(), strict=True):
-                candidates.append(
-                    _Hypothesis(hyp.ids + [token], hyp.log_prob + lp, token == c.eos_id)
-                )
+                candidates.append(_Hypothesis([*hyp.ids, token], hyp.log_prob + lp, token == c.eos_id))
         candidates.sort(key=lambda h: h.score(alpha), reverse=True)
         beams = candidates[:beam_size]
         if all(h.finished for h in beams):

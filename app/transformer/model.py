@@ -24,7 +24,7 @@ class HeadMask:
 
     def row(self, kind: AttentionKind, layer: int) -> Tensor | None:
         table = getattr(self, kind)
-        return None if table is None else table[layer]  # type: ignore[no-any-return]
+        return None if table is None else table[layer]
 
 
 def padding_mask(ids: Tensor, pad_id: int) -> Tensor:
@@ -105,7 +105,7 @@ class Transformer(nn.Module):
             self_row = head_mask.row("decoder", index) if head_mask else None
             cross_row = head_mask.row("cross", index) if head_mask else None
             y = layer(y, memory, tgt_mask, src_mask, index, probe, self_row, cross_row)
-        return y @ self.embedding.weight.t()  # type: ignore[no-any-return]
+        return y @ self.embedding.weight.t()
 
     def forward(
         self,

@@ -11,7 +11,7 @@ from app.transformer.tokenizer import SubwordTokenizer
 
 def source_ids(tokenizer: SubwordTokenizer, text: str, eos_id: int) -> list[int]:
     """Source side as the model was trained on it: subword ids then </s>."""
-    return tokenizer.encode(text).ids + [eos_id]
+    return [*tokenizer.encode(text).ids, eos_id]
 
 
 def default_max_length(source_length: int) -> int:

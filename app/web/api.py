@@ -36,9 +36,9 @@ from app.web.schemas import (
     AnalyzeResponse,
     AttentionOut,
     ErrorOut,
-    Health,
     HeadRefIn,
     HeadStatsOut,
+    Health,
     ModelInfo,
     PositionalOut,
     RolloutOut,
@@ -147,15 +147,20 @@ def _filename(text: str, extension: str) -> str:
     return f"attnscope-{stem}.{extension}"
 
 
-@router.get("/api/export", responses={**ERRORS, 200: {"content": {"application/json": {}, "application/octet-stream": {}}}}, tags=["export"])
+@router.get(
+    "/api/export",
+    responses={**ERRORS, 200: {"content": {"application/json": {}, "application/octet-stream": {}}}},
+    tags=["export"],
+)
 async def export(params: ExportParams, service: Service) -> Response:
     """The whole trace: JSON (rounded) or NumPy `.npz` (full precision, `header` holds the JSON metadata)."""
     trace = await service.trace(to_request(params))
     if params.format == "npz":
         data = await service.run(lambda: trace_to_npz(trace))
         disposition = f'attachment; filename="{_filename(trace.text, "npz")}"'
-        return Response(data, media_type="application/octet-stream", headers={"Content-Disposition": disposition})
+        return Response(
+            data, media_type="application/octet-stream", headers={"Content-Disposition": disposition}
+        )
     body = await service.run(lambda: trace_to_dict(trace))
     disposition = f'attachment; filename="{_filename(trace.text, "json")}"'
     return JSONResponse(body, headers={"Content-Disposition": disposition})
-

@@ -39,7 +39,9 @@ def _describe(error: RequestValidationError) -> str:
             loc = loc[:1]
         where = ".".join(loc) or where
         by_field.setdefault(where, []).append(str(item.get("msg", "invalid value")))
-    parts = [f"{field}: {' or '.join(msgs)}" if field else " or ".join(msgs) for field, msgs in by_field.items()]
+    parts = [
+        f"{field}: {' or '.join(msgs)}" if field else " or ".join(msgs) for field, msgs in by_field.items()
+    ]
     return "; ".join(parts[:3]) or "invalid request"
 
 

@@ -39,7 +39,9 @@ AXES: dict[AttentionKind, tuple[str, str]] = {
 def check_layer(trace: Trace, kind: AttentionKind, layer: int) -> None:
     n = trace.n_layers[kind]
     if not 0 <= layer < n:
-        raise ClientError(f"layer {layer} is out of range for {kind} attention (0..{n - 1})", code="bad_layer")
+        raise ClientError(
+            f"layer {layer} is out of range for {kind} attention (0..{n - 1})", code="bad_layer"
+        )
 
 
 def check_head(trace: Trace, head: HeadChoice) -> None:
@@ -73,7 +75,9 @@ def attention_payload(trace: Trace, kind: AttentionKind, layer: int, head: HeadC
 
 def heads_payload(trace: Trace) -> list[HeadStatsOut]:
     return [
-        HeadStatsOut(**{k: (round(v, 4) if isinstance(v, float) else v) for k, v in vars(s).items()})
+        HeadStatsOut.model_validate(
+            {k: (round(v, 4) if isinstance(v, float) else v) for k, v in vars(s).items()}
+        )
         for s in all_head_stats(trace)
     ]
 

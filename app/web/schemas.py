@@ -115,7 +115,9 @@ class TraceSummary(BaseModel):
                     token=s.token,
                     id=s.token_id,
                     probability=round(s.probability, 6),
-                    top=[AlternativeOut(token=a.token, id=a.token_id, probability=a.probability) for a in s.top],
+                    top=[
+                        AlternativeOut(token=a.token, id=a.token_id, probability=a.probability) for a in s.top
+                    ],
                 )
                 for s in trace.steps
             ],
@@ -125,7 +127,7 @@ class TraceSummary(BaseModel):
 
 
 class AnalyzeResponse(TraceSummary):
-    attention: dict[str, list[list[list[list[float]]]]] = Field(
+    attention: dict[AttentionKind, list[list[list[list[float]]]]] = Field(
         description="encoder [layer][head][S][S], decoder [layer][head][T][T], cross [layer][head][T][S]"
     )
 
