@@ -33,7 +33,7 @@ from app.transformer.probes import (
     embedding_name,
     layer_name,
 )
-from app.transformer.tokenizer import SubwordTokenizer
+from app.transformer.tokenizer import SubwordTokenizer, clean_text
 from app.transformer.translate import default_max_length
 
 TOP_K = 5
@@ -137,6 +137,9 @@ def capture_trace(
     head_mask: HeadMask | None = None,
 ) -> Trace:
     """Translate `text` and record every internal of the pass that produced the translation."""
+    # A lone surrogate (e.g. "\ud800" in a JSON body) cannot be written back out as UTF-8; the
+    # tokenizer already reads it as U+FFFD, so the trace keeps the text the model saw.
+    text = clean_text(text)
     model, tokenizer, c = loaded.model, loaded.tokenizer, loaded.config
     source = _source_row(tokenizer, text, c)
     src = torch.tensor([source.ids], dtype=torch.long, device=loaded.device)  # (1, S)

@@ -84,8 +84,9 @@ def load_model(folder: Path, device: torch.device | None = None) -> LoadedModel:
     metrics: dict[str, Any] = {}
     if (folder / METRICS_FILE).is_file():
         try:
-            metrics = json.loads((folder / METRICS_FILE).read_text(encoding="utf-8"))
-        except json.JSONDecodeError:
-            metrics = {}
+            found = json.loads((folder / METRICS_FILE).read_text(encoding="utf-8"))
+        except (OSError, ValueError):  # unreadable, not UTF-8 or not JSON: scores are optional
+            found = None
+        metrics = found if isinstance(found, dict) else {}
     model.to(device).eval()
     return LoadedModel(folder.name, folder, model, tokenizer, device, metrics)

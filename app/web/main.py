@@ -7,11 +7,15 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
 
 from app import __version__
 from app.transformer.checkpoint import LoadedModel, load_model, pick_device
 from app.web.api import router as api_router
+from app.web.assets import router as assets_router
 from app.web.errors import install_error_handlers
+from app.web.pages import router as pages_router
 from app.web.service import ModelService
 from app.web.settings import Settings, get_settings
 
@@ -42,6 +46,11 @@ def create_app(settings: Settings | None = None, models: dict[str, LoadedModel] 
         description="Every attention head of a small encoder–decoder Transformer, as JSON.",
         lifespan=lifespan,
     )
+    app.state.settings = settings
+    app.state.templates = Jinja2Templates(directory=str(settings.templates_dir))
     install_error_handlers(app)
     app.include_router(api_router)
+    app.include_router(pages_router)
+    app.include_router(assets_router)
+    app.mount("/static", StaticFiles(directory=str(settings.static_dir)), name="static")
     return app

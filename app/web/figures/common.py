@@ -1,0 +1,108 @@
+"""Shared figure pieces: label escaping, heatmap traces, sizes, serialisation."""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import plotly.graph_objects as go
+import plotly.io as pio
+
+# Colour-blind-safe scales: sequential for weights, diverging for differences.
+SEQUENTIAL = "Viridis"
+DIVERGING = "RdBu"
+FONT = "system-ui, -apple-system, Segoe UI, Roboto, sans-serif"
+
+
+def label(token: str) -> str:
+    """A token as plotly should draw it: HTML-escaped, never interpreted as markup."""
+    return html.escape(token, quote=True)
+
+
+def labels(tokens: Sequence[str]) -> list[str]:
+    return [label(t) for t in tokens]
+
+
+def tick_font_size(n: int) -> int:
+    return 12 if n <= 24 else 10 if n <= 48 else 8 if n <= 80 else 6
+
+
+def axis(tokens: Sequence[str], title: str, reverse: bool = False) -> dict[str, Any]:
+    n = len(tokens)
+    return {
+        "title": {"text": title, "font": {"size": 12}},
+        "tickmode": "array",
+        "tickvals": list(range(n)),
+        "ticktext": labels(tokens),
+        "tickfont": {"size": tick_font_size(n)},
+        "autorange": "reversed" if reverse else True,
+        "showgrid": False,
+        "zeroline": False,
+        "constrain": "domain",
+        "title_standoff": 6,
+    }
+
+
+def base_layout(title: str, height: int, **extra: Any) -> dict[str, Any]:
+    return {
+        "title": {
+            "text": label(title),
+            "font": {"size": 14},
+            "x": 0.01,
+            "xanchor": "left",
+            "y": 0.995,
+            "yanchor": "top",
+            "yref": "container",
+        },
+        "height": height,
+        "margin": {"l": 90, "r": 30, "t": 50, "b": 80},
+        "font": {"family": FONT},
+        "paper_bgcolor": "white",
+        "plot_bgcolor": "white",
+        **extra,
+    }
+
+
+def heatmap_height(rows: int, minimum: int = 320, maximum: int = 860) -> int:
+    """Room for the top axis labels and titles plus ~24 px a row."""
+    return int(min(maximum, max(minimum, 230 + 24 * rows)))
+
+
+def weight_heatmap(
+    z: np.ndarray,
+    row_tokens: Sequence[str],
+    col_tokens: Sequence[str],
+    row_title: str,
+    col_title: str,
+    zmax: float | None = None,
+    colorscale: str = SEQUENTIAL,
+    zmid: float | None = None,
+    value_name: str = "weight",
+    decimals: int = 4,
+) -> go.Heatmap:
+    """A heatmap whose hover names both tokens and the exact value (customdata = [row, col] labels)."""
+    rows, cols = labels(row_tokens), labels(col_tokens)
+    custom = [[[r, c] for c in cols] for r in rows]
+    return go.Heatmap(
+        z=np.round(z, decimals),
+        x=list(range(len(cols))),
+        y=list(range(len(rows))),
+        customdata=custom,
+        colorscale=colorscale,
+        zmin=None if zmid is not None else 0.0,
+        zmax=zmax,
+        zmid=zmid,
+        colorbar={"title": {"text": value_name, "side": "right"}, "thickness": 12},
+        hovertemplate=(
+            f"{label(row_title)}: <b>%{{customdata[0]}}</b> (%{{y}})<br>"
+            f"{label(col_title)}: <b>%{{customdata[1]}}</b> (%{{x}})<br>"
+            f"{value_name}: <b>%{{z:.{decimals}f}}</b><extra></extra>"
+        ),
+    )
+
+
+def to_json(figure: go.Figure) -> str:
+    """Compact JSON for a `data-figure` attribute (Jinja escapes it for the attribute)."""
+    return str(pio.to_json(figure, validate=False, engine="json", pretty=False))

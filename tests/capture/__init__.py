@@ -1,0 +1,1 @@
+"""Tests of the capture room: traces and the analyses computed from them."""

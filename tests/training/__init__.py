@@ -1,0 +1,1 @@
+"""Tests for the training room: corpus handling, schedule, batching and the CLI."""

@@ -1,0 +1,1 @@
+"""Tests for the model room: the Transformer, its tokenizer, decoding and checkpoints."""
