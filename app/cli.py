@@ -121,28 +121,28 @@ def cmd_serve(args: argparse.Namespace) -> int:
 def cmd_analyze(args: argparse.Namespace) -> int:
     import json
 
-    import anyio
-
-    from app.capture.export import trace_to_npz
+    from app.capture.export import rounded, trace_to_npz
+    from app.capture.run import capture_trace
     from app.web.errors import ClientError
     from app.web.schemas import AnalyzeResponse, TraceSummary
     from app.web.service import ModelService, TraceRequest
 
+    if not args.text.strip():
+        raise CliError("text is empty: type a sentence to translate")
     settings = _web_settings(args.model, args.device)
     service = ModelService(settings, {settings.default_model: _load(args.model, args.device)})
     request = TraceRequest(args.text, None, args.beam, args.max_length)
     try:
-        trace = anyio.run(service.trace, request)
+        loaded = service.validate(request)  # the same limits and messages as the API
     except ClientError as error:
         raise CliError(error.message) from error
+    trace = capture_trace(loaded, args.text, args.beam, args.max_length)
     if args.out is not None:
         try:
             args.out.write_bytes(trace_to_npz(trace))
         except OSError as error:
             raise CliError(f"cannot write {args.out}: {error.strerror}") from error
     if args.json:
-        from app.capture.export import rounded
-
         attention = {kind: rounded(t.weights) for kind, t in trace.attention.items()}
         payload = AnalyzeResponse(**TraceSummary.of(trace), attention=attention)
         sys.stdout.write(json.dumps(payload.model_dump(mode="json"), ensure_ascii=False) + "\n")

@@ -52,11 +52,14 @@ def _log_prob(loaded: LoadedModel, src: torch.Tensor, output: list[int], mask: H
     return float(log_probs.gather(-1, labels.unsqueeze(-1)).sum())
 
 
-def ablate(loaded: LoadedModel, text: str, heads: list[HeadRef], beam_size: int = 1) -> AblationResult:
+def ablate(
+    loaded: LoadedModel, text: str, heads: list[HeadRef], beam_size: int = 1, max_length: int | None = None
+) -> AblationResult:
+    """Decode with and without the heads, with the same limits as the trace on screen."""
     c, tok = loaded.config, loaded.tokenizer
     ids = source_ids(tok, text, c.eos_id)
     src = torch.tensor([ids], device=loaded.device)  # (1, S)
-    limit = min(default_max_length(len(ids)), c.max_len - 1)
+    limit = min(max_length or default_max_length(len(ids)), c.max_len - 1)
     mask = build_head_mask(loaded, heads)
     original = decode_output(loaded, src, beam_size, limit)
     ablated = decode_output(loaded, src, beam_size, limit, mask)

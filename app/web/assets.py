@@ -29,7 +29,9 @@ async def vendor(name: str, request: Request) -> FileResponse:
     if path is None or not path.is_file():
         hint = " (run `npm ci`)" if name == "htmx.min.js" else ""
         raise ClientError(f"no such asset: {name}{hint}", 404, "not_found")
-    return FileResponse(path, media_type="text/javascript", headers={"Cache-Control": "public, max-age=86400"})
+    return FileResponse(
+        path, media_type="text/javascript", headers={"Cache-Control": "public, max-age=86400"}
+    )
 
 
 @router.get("/favicon.ico")

@@ -68,9 +68,15 @@ def attention_payload(trace: Trace, kind: AttentionKind, layer: int, head: HeadC
     rows, cols = axis_tokens(trace, kind)
     row_axis, col_axis = AXES[kind]
     return AttentionOut(
-        kind=kind, layer=layer, head=head, rows=rows, cols=cols,
-        row_axis=row_axis, col_axis=col_axis, weights=rounded(matrix),
-    )  # fmt: skip
+        kind=kind,
+        layer=layer,
+        head=head,
+        rows=rows,
+        cols=cols,
+        row_axis=row_axis,
+        col_axis=col_axis,
+        weights=rounded(matrix),
+    )
 
 
 def heads_payload(trace: Trace) -> list[HeadStatsOut]:
@@ -139,14 +145,22 @@ def step_payload(trace: Trace, kind: AttentionKind, layer: int, head: int, query
     rows, cols = axis_tokens(trace, kind)
     d_k = int(q.shape[0])
     return StepByStepOut(
-        kind=kind, layer=layer, head=head, query=query, query_token=rows[query], keys=cols, d_k=d_k,
-        q=rounded(q), k=rounded(k), v=rounded(t.v[layer, head]),
+        kind=kind,
+        layer=layer,
+        head=head,
+        query=query,
+        query_token=rows[query],
+        keys=cols,
+        d_k=d_k,
+        q=rounded(q),
+        k=rounded(k),
+        v=rounded(t.v[layer, head]),
         dot=rounded(k @ q),
         scaled=rounded(t.scores[layer, head, query]),  # what the model computed: (k @ q) / √d_k
         allowed=t.mask[query].tolist(),
         weights=rounded(t.weights[layer, head, query]),
         output=rounded(t.context[layer, head, query]),
-    )  # fmt: skip
+    )
 
 
 def sqrt_dk(trace: Trace) -> float:

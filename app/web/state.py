@@ -13,6 +13,7 @@ from urllib.parse import urlencode
 
 from app.capture.trace import Trace
 from app.transformer.probes import ATTENTION_KINDS, AttentionKind
+from app.web.schemas import HeadChoice
 
 VIEWS: dict[str, str] = {
     "explorer": "Explorer",
@@ -44,7 +45,7 @@ class PageState:
     view: str = "explorer"
     kind: AttentionKind = "encoder"
     layer: int = 0
-    head: int | str = 0  # an index or "mean"
+    head: HeadChoice = 0  # an index or "mean"
     query: int = 0  # step-by-step: the query row
     step: int = 0  # decoding replay: the decoder position
     text2: str = ""  # compare: the second sentence
@@ -55,11 +56,12 @@ class PageState:
     @classmethod
     def parse(cls, params: Mapping[str, str], ablate: list[str]) -> PageState:
         kind = params.get("kind", "encoder")
+        kind = kind if kind in ATTENTION_KINDS else "encoder"
         head_raw = params.get("head", "0")
         return cls(
             text=params.get("text", ""),
             view=params.get("view", "explorer") if params.get("view") in VIEWS else "explorer",
-            kind=kind if kind in ATTENTION_KINDS else "encoder",  # type: ignore[arg-type]
+            kind=kind,
             layer=_int(params.get("layer"), 0),
             head="mean" if head_raw == "mean" else _int(head_raw, 0),
             query=_int(params.get("query"), 0),

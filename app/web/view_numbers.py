@@ -39,7 +39,8 @@ async def view_numbers(trace: Trace, state: PageState, service: ModelService) ->
     if view == "compare":
         layer = min(state.layer, min(trace.n_layers.values()) - 1)
         out: dict[str, Any] = {
-            kind: attention_payload(trace, kind, layer, state.head).model_dump(mode="json") for kind in ATTENTION_KINDS
+            kind: attention_payload(trace, kind, layer, state.head).model_dump(mode="json")
+            for kind in ATTENTION_KINDS
         }
         if state.text2.strip():
             other = await service.trace(TraceRequest(state.text2, trace.model, trace.beam_size))
@@ -48,7 +49,9 @@ async def view_numbers(trace: Trace, state: PageState, service: ModelService) ->
             )
         return out
     if view == "step":
-        return step_payload(trace, state.kind, state.layer, state.head_index, state.query).model_dump(mode="json")
+        return step_payload(trace, state.kind, state.layer, state.head_index, state.query).model_dump(
+            mode="json"
+        )
     if view == "replay":
         cross = trace.attention["cross"].weights[state.layer, :, state.step]  # (H, S)
         row = cross.mean(axis=0) if state.head == "mean" else cross[state.head_index]

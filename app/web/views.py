@@ -39,16 +39,16 @@ from app.web.state import PageState
 EXPLAIN = {
     "explorer": "Rows are queries (the token doing the looking), columns are keys (the tokens it looks at); "
     "each row sums to 1. Use ←/→ for heads and ↑/↓ for layers.",
-    "model": "Every head of one kind at once: similar pictures mean similar jobs. Click a cell to open it in the "
-    "explorer.",
-    "compare": "Encoder self, decoder masked self and cross-attention of the same layer on one colour scale. "
-    "Hover a cell: the same tokens light up in all three.",
+    "model": "Every head of one kind at once: similar pictures mean similar jobs. "
+    "Click a cell to open it in the explorer.",
+    "compare": "Encoder self, decoder masked self and cross-attention of the same layer on one colour "
+    "scale. Hover a cell: the same tokens light up in all three.",
     "step": "Scaled dot-product attention for one head and one query, with the model's real numbers: "
     "softmax(q·Kᵀ/√d_k) · V.",
-    "replay": "Decoding one token at a time: at each step, where the decoder looked in the source and which next "
-    "tokens it weighed.",
-    "positional": "Sinusoidal positional encodings are added to the token embeddings so that attention can tell "
-    "positions apart.",
+    "replay": "Decoding one token at a time: at each step, where the decoder looked in the source and "
+    "which next tokens it weighed.",
+    "positional": "Sinusoidal positional encodings are added to the token embeddings so that attention "
+    "can tell positions apart.",
     "activations": "The residual stream after each sub-layer, how much each layer changes a token, and which "
     "feed-forward neurons fire.",
     "heads": "A number per head for what its pattern looks like, and attention rollout: attention multiplied "
@@ -117,10 +117,16 @@ def step_context(trace: Trace, state: PageState) -> dict[str, Any]:
 
 def replay_context(trace: Trace, state: PageState) -> dict[str, Any]:
     cross = trace.attention["cross"].weights  # (layers, H, T, S)
-    row = cross[state.layer, :, state.step].mean(axis=0) if state.head == "mean" else cross[state.layer, state.head_index, state.step]
+    row = (
+        cross[state.layer, :, state.step].mean(axis=0)
+        if state.head == "mean"
+        else cross[state.layer, state.head_index, state.step]
+    )
     step = trace.steps[state.step]
     head_text = "mean of heads" if state.head == "mean" else f"head {state.head}"
-    attention_fig, top_fig = replay_figures(trace.source.display, row, step, f"layer {state.layer}, {head_text}")
+    attention_fig, top_fig = replay_figures(
+        trace.source.display, row, step, f"layer {state.layer}, {head_text}"
+    )
     return {"current": step, "attention_figure": attention_fig, "top_figure": top_fig}
 
 
@@ -144,7 +150,7 @@ def parse_heads(trace: Trace, specs: tuple[str, ...]) -> list[HeadRef]:
         parts = spec.split(".")
         if len(parts) != 3 or parts[0] not in ATTENTION_KINDS or not (parts[1] + parts[2]).isdigit():
             continue
-        kind: AttentionKind = parts[0]  # type: ignore[assignment]
+        kind = parts[0]
         layer, head = int(parts[1]), int(parts[2])
         if layer < trace.n_layers[kind] and head < trace.n_heads:
             refs.append(HeadRef(kind, layer, head))

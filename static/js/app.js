@@ -27,8 +27,15 @@
   }
 
   // ---- figures -------------------------------------------------------------
+  // htmx.onLoad hands us each new top-level element: it may itself be a figure.
+  function within(root, selector) {
+    const found = Array.from(root.querySelectorAll ? root.querySelectorAll(selector) : []);
+    if (root.matches && root.matches(selector)) found.unshift(root);
+    return found;
+  }
+
   function drawFigures(root) {
-    root.querySelectorAll("[data-figure]").forEach((el) => {
+    within(root, "[data-figure]").forEach((el) => {
       if (el.dataset.drawn) return;
       let fig;
       try {
@@ -92,7 +99,7 @@
 
   // ---- heads table: click a column header to sort ---------------------------
   function wireSortable(root) {
-    root.querySelectorAll("table.sortable").forEach((table) => {
+    within(root, "table.sortable").forEach((table) => {
       if (table.dataset.wired) return;
       table.dataset.wired = "1";
       table.querySelectorAll("th button[data-sort]").forEach((button) => {

@@ -24,7 +24,12 @@ TEXT = "They want a small house."
 def _every_head(loaded: LoadedModel) -> list[HeadRef]:
     c = loaded.config
     layers = {"encoder": c.n_encoder_layers, "decoder": c.n_decoder_layers, "cross": c.n_decoder_layers}
-    return [HeadRef(kind, layer, head) for kind in ATTENTION_KINDS for layer in range(layers[kind]) for head in range(c.n_heads)]
+    return [
+        HeadRef(kind, layer, head)
+        for kind in ATTENTION_KINDS
+        for layer in range(layers[kind])
+        for head in range(c.n_heads)
+    ]
 
 
 # --- ablation ---------------------------------------------------------------------------------
@@ -168,7 +173,7 @@ def test_concurrent_puts_and_gets_keep_the_books_straight() -> None:
                 else:
                     found = cache.get(key)
                     assert found is None or found.nbytes() == sizes[key]
-        except BaseException as error:  # noqa: BLE001 - reported on the main thread
+        except BaseException as error:  # reported on the main thread
             errors.append(error)
 
     threads = [threading.Thread(target=worker, args=(seed,)) for seed in range(8)]

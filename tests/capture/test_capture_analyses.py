@@ -56,7 +56,11 @@ def test_causal_uniform_rows_use_the_allowed_key_count() -> None:
 
 @pytest.mark.parametrize(
     ("kind", "label"),
-    [("encoder", "diagonal (self)"), ("decoder", "diagonal (self)"), ("cross", "diagonal (position-aligned)")],
+    [
+        ("encoder", "diagonal (self)"),
+        ("decoder", "diagonal (self)"),
+        ("cross", "diagonal (position-aligned)"),
+    ],
 )
 def test_identity_is_the_diagonal_pattern(kind: AttentionKind, label: str) -> None:
     stats = head_stats(np.eye(N), _all_allowed(), kind, 0, 0)

@@ -56,7 +56,10 @@ def test_each_generation_step_matches_the_trace_row(
             assert np.all(row[:, t + 1 :] == 0.0)
             cross = probe.get(attention_name("cross", layer, "weights"))[:, -1]  # (H, S)
             np.testing.assert_allclose(
-                cross, trace.attention["cross"].weights[layer, :, t], atol=1e-5, err_msg=f"cross {layer} step {t}"
+                cross,
+                trace.attention["cross"].weights[layer, :, t],
+                atol=1e-5,
+                err_msg=f"cross {layer} step {t}",
             )
         next_id = int(logits.argmax())
         assert next_id == trace.steps[t].token_id, f"step {t}: greedy picked another token"

@@ -8,6 +8,8 @@ and an input with characters the vocabulary has never seen.
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 
@@ -135,7 +137,7 @@ def test_source_offsets_index_into_the_text(trace: Trace) -> None:
 def test_target_offsets_cover_the_translation(trace: Trace) -> None:
     offsets = trace.target.offsets
     assert offsets[0] == (0, 0), "<s> has no characters"
-    for (_, previous_end), (start, end) in zip(offsets, offsets[1:], strict=False):
+    for (_, previous_end), (start, end) in itertools.pairwise(offsets):
         assert start == previous_end
         assert start <= end <= len(trace.translation)
     if trace.finished:

@@ -8,6 +8,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+import torch
 from safetensors.torch import load_file
 
 from app.cli import main
@@ -16,6 +17,15 @@ from tests.helpers import TrainedRun
 
 TINY = ["--d-model", "32", "--heads", "4", "--layers", "1", "--d-ff", "64", "--vocab-size", "200"]
 TINY += ["--no-progress", "--device", "cpu"]
+REQUIRED_METRICS = {
+    "dev_bleu",
+    "dev_chrf",
+    "dev_loss",
+    "parameters",
+    "epochs",
+    "training_seconds",
+    "data_sha256",
+}
 
 
 def _metrics(folder: Path) -> dict[str, object]:
@@ -37,22 +47,14 @@ def test_training_writes_every_artifact(trained_run: TrainedRun, trained_model_d
 
 def test_metrics_describe_the_run(trained_run: TrainedRun, trained_model_dir: Path) -> None:
     metrics = _metrics(trained_model_dir)
-    for key in (
-        "dev_bleu",
-        "dev_chrf",
-        "dev_loss",
-        "parameters",
-        "epochs",
-        "training_seconds",
-        "data_sha256",
-    ):
-        assert key in metrics, key
+    missing = REQUIRED_METRICS - set(metrics)
+    assert not missing, missing
     assert metrics["data_sha256"] == hashlib.sha256(trained_run.data.read_bytes()).hexdigest()
     assert metrics["epochs"] == 1
     assert isinstance(metrics["history"], list) and len(metrics["history"]) == 1
     assert isinstance(metrics["dev_bleu"], float | int) and 0 <= metrics["dev_bleu"] <= 100
     assert isinstance(metrics["dev_loss"], float) and metrics["dev_loss"] > 0
-    loaded = load_model(trained_model_dir)
+    loaded = load_model(trained_model_dir, torch.device("cpu"))
     assert metrics["parameters"] == loaded.model.num_parameters()
     assert loaded.config.d_model == 32 and loaded.config.n_encoder_layers == 1 and loaded.config.d_ff == 64
     assert loaded.tokenizer.vocab_size <= 200
@@ -73,18 +75,8 @@ def test_resume_continues_from_the_saved_epoch(
     shutil.copytree(trained_model_dir, folder)  # the shared folder stays at one epoch
     first = _metrics(folder)
     weights_after_first = load_file(str(folder / "model.safetensors"))
-    argv = [
-        "train",
-        "--data",
-        str(trained_run.data),
-        "--out",
-        str(folder),
-        "--epochs",
-        "2",
-        "--resume",
-        *TINY,
-    ]
-    assert main(argv) == 0
+    places = ["--data", str(trained_run.data), "--out", str(folder)]
+    assert main(["train", *places, "--epochs", "2", "--resume", *TINY]) == 0
     assert "resuming after epoch 1" in capsys.readouterr().err
     second = _metrics(folder)
     assert second["epochs"] == 2

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import json
+import os
 import random
+import subprocess
+import sys
 from collections import Counter
 from pathlib import Path
 
@@ -85,6 +89,30 @@ def test_split_is_deterministic_and_independent_of_line_order() -> None:
     assert shuffled != pairs
     assert _summary(pairs, 0.2) == _summary(pairs, 0.2)
     assert _summary(shuffled, 0.2) == _summary(pairs, 0.2)
+
+
+def test_split_is_the_same_in_another_process() -> None:
+    """Python's own hash() changes per process; the dev set must not (BLEU would not be comparable)."""
+    script = (
+        "import json, sys; from app.training.data import Pair, split_by_source;"
+        "pairs = [Pair(*p) for p in json.load(sys.stdin)];"
+        "print(json.dumps([d.source for d in split_by_source(pairs, 0.2).dev]))"
+    )
+    pairs = _corpus(300)
+    here = [d.source for d in split_by_source(pairs, 0.2).dev]
+    root = Path(__file__).resolve().parents[2]
+    for hash_seed in ("1", "2"):
+        env = {**os.environ, "PYTHONHASHSEED": hash_seed, "PYTHONPATH": str(root)}
+        result = subprocess.run(
+            [sys.executable, "-c", script],
+            input=json.dumps([[p.source, p.target] for p in pairs]),
+            cwd=root,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        assert json.loads(result.stdout) == here
 
 
 def test_split_of_a_different_corpus_keeps_each_sentence_on_its_side() -> None:

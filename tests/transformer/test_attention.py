@@ -16,6 +16,8 @@ from app.transformer.probes import (
     ATTENTION_PARTS,
     DECODER_SUBLAYERS,
     ENCODER_SUBLAYERS,
+    AttentionKind,
+    Stack,
     attention_name,
     embedding_name,
     layer_name,
@@ -29,6 +31,10 @@ def recorded(tiny_model: Transformer, padded_batch: PaddedBatch) -> Recorder:
     with torch.no_grad():
         tiny_model(padded_batch.src, padded_batch.tgt, probe=recorder)
     return recorder
+
+
+def _layer_count(config: ModelConfig, kind: AttentionKind) -> int:
+    return config.n_encoder_layers if kind == "encoder" else config.n_decoder_layers
 
 
 def _real(lengths: tuple[int, ...], width: int) -> torch.Tensor:
@@ -52,9 +58,7 @@ def test_rows_of_real_queries_sum_to_one(
     b = padded_batch
     query_lengths = {"encoder": b.src_lengths, "decoder": b.tgt_lengths, "cross": b.tgt_lengths}
     for kind in ATTENTION_KINDS:
-        for layer in range(
-            tiny_config.n_encoder_layers if kind == "encoder" else tiny_config.n_decoder_layers
-        ):
+        for layer in range(_layer_count(tiny_config, kind)):
             weights = recorded[attention_name(kind, layer, "weights")]  # (B, H, rows, cols)
             real_rows = _real(query_lengths[kind], weights.size(2))  # (B, rows)
             sums = weights.sum(dim=-1).permute(0, 2, 1)[real_rows]  # (real rows, H)
@@ -69,10 +73,13 @@ def test_padded_keys_get_exactly_zero_weight(
     pad_src = ~_real(b.src_lengths, b.src.size(1))  # (B, S)
     pad_tgt = ~_real(b.tgt_lengths, b.tgt.size(1))  # (B, T)
     assert bool(pad_src.any()) and bool(pad_tgt.any()), "the batch must contain padding"
-    for kind, pad_keys in (("encoder", pad_src), ("cross", pad_src), ("decoder", pad_tgt)):
-        for layer in range(
-            tiny_config.n_encoder_layers if kind == "encoder" else tiny_config.n_decoder_layers
-        ):
+    cases: tuple[tuple[AttentionKind, torch.Tensor], ...] = (
+        ("encoder", pad_src),
+        ("cross", pad_src),
+        ("decoder", pad_tgt),
+    )
+    for kind, pad_keys in cases:
+        for layer in range(_layer_count(tiny_config, kind)):
             weights = recorded[attention_name(kind, layer, "weights")]  # (B, H, rows, cols)
             on_pads = weights.permute(0, 3, 1, 2)[pad_keys]  # (pad keys, H, rows)
             assert bool((on_pads == 0).all()), f"{kind} layer {layer} attends to padding"
@@ -83,14 +90,10 @@ def test_probed_shapes(recorded: Recorder, tiny_config: ModelConfig, padded_batc
     batch, s = padded_batch.src.shape
     t = padded_batch.tgt.size(1)
     h, d_head = c.n_heads, c.d_head
-    # (query length, key length, layers) for each kind of attention
-    geometry = {
-        "encoder": (s, s, c.n_encoder_layers),
-        "decoder": (t, t, c.n_decoder_layers),
-        "cross": (t, s, c.n_decoder_layers),
-    }
-    for kind, (rows, cols, layers) in geometry.items():
-        for layer in range(layers):
+    # (query length, key length) for each kind of attention
+    geometry: dict[AttentionKind, tuple[int, int]] = {"encoder": (s, s), "decoder": (t, t), "cross": (t, s)}
+    for kind, (rows, cols) in geometry.items():
+        for layer in range(_layer_count(c, kind)):
             expected = {
                 "q": (batch, h, rows, d_head),
                 "k": (batch, h, cols, d_head),
@@ -115,17 +118,17 @@ def test_probed_shapes(recorded: Recorder, tiny_config: ModelConfig, padded_batc
 
 def test_every_probe_name_is_emitted_once(recorded: Recorder, tiny_config: ModelConfig) -> None:
     c = tiny_config
-    layers = {"encoder": c.n_encoder_layers, "decoder": c.n_decoder_layers, "cross": c.n_decoder_layers}
     expected = {
         attention_name(kind, layer, part)
         for kind in ATTENTION_KINDS
-        for layer in range(layers[kind])
+        for layer in range(_layer_count(c, kind))
         for part in ATTENTION_PARTS
     }
-    for stack, sublayers, count in (
+    stacks: tuple[tuple[Stack, tuple[str, ...], int], ...] = (
         ("encoder", ENCODER_SUBLAYERS, c.n_encoder_layers),
         ("decoder", DECODER_SUBLAYERS, c.n_decoder_layers),
-    ):
+    )
+    for stack, sublayers, count in stacks:
         expected |= {embedding_name(stack, part) for part in ("token", "position", "sum")}
         for layer in range(count):
             expected.add(layer_name(stack, layer, "ffn") + ".hidden")

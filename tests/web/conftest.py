@@ -34,10 +34,16 @@ def tiny_trained() -> LoadedModel:
     return tiny_trained_model()
 
 
+def settings_for(default_model: str, **overrides: Any) -> Settings:
+    """Settings with every limit the tests rely on spelled out, so ATTNSCOPE_* variables cannot
+    change them; `overrides` replace fields."""
+    limits = {"max_chars": 1000, "max_tokens": 128, "max_beam": 8, "max_concurrency": 2, "device": "cpu"}
+    return Settings(**{**limits, "default_model": default_model, "cache_bytes": CACHE_BYTES, **overrides})
+
+
 def make_client(models: dict[str, LoadedModel], **overrides: Any) -> TestClient:
-    """A client whose default model is the first one given; `overrides` replace Settings fields."""
-    settings = Settings(**{"default_model": next(iter(models)), "cache_bytes": CACHE_BYTES, **overrides})
-    return TestClient(create_app(settings, models))
+    """A client whose default model is the first one given."""
+    return TestClient(create_app(settings_for(next(iter(models)), **overrides), models))
 
 
 @pytest.fixture(scope="session")

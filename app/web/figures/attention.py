@@ -26,7 +26,11 @@ KIND_TITLES: dict[AttentionKind, str] = {
     "decoder": "Decoder masked self-attention",
     "cross": "Cross-attention (decoder → encoder)",
 }
-SHORT_TITLES: dict[AttentionKind, str] = {"encoder": "Encoder self", "decoder": "Decoder masked self", "cross": "Cross"}
+SHORT_TITLES: dict[AttentionKind, str] = {
+    "encoder": "Encoder self",
+    "decoder": "Decoder masked self",
+    "cross": "Cross",
+}
 # Short axis titles: queries are rows, keys are columns, in every attention figure.
 AXIS_TITLES: dict[AttentionKind, tuple[str, str]] = {
     "encoder": ("query ↓ (source token)", "key → (source token)"),

@@ -29,54 +29,107 @@ def positional_figures(p: PositionalOut) -> dict[str, str]:
             zmax=1,
             colorbar={"thickness": 12},
             hovertemplate="position %{y}, dimension %{x}: %{z:.3f}<extra></extra>",
-        )  # fmt: skip
+        )
     )
-    matrix.update_layout(base_layout("PE matrix: position × dimension (sin on even, cos on odd dimensions)",
-                                     heatmap_height(pe.shape[0], 300, 560),
-                                     xaxis={"title": {"text": "dimension →"}},
-                                     yaxis={"title": {"text": "position ↓"}, "autorange": "reversed"}))  # fmt: skip
+    matrix.update_layout(
+        base_layout(
+            "PE matrix: position × dimension (sin on even, cos on odd dimensions)",
+            heatmap_height(pe.shape[0], 300, 560),
+            xaxis={"title": {"text": "dimension →"}},
+            yaxis={"title": {"text": "position ↓"}, "autorange": "reversed"},
+        )
+    )
     sim = np.array(p.similarity)
-    similarity = go.Figure(weight_heatmap(sim, positions, positions, "position", "position",
-                                          colorscale=DIVERGING, zmid=0.0, value_name="cosine"))  # fmt: skip
+    similarity = go.Figure(
+        weight_heatmap(
+            sim,
+            positions,
+            positions,
+            "position",
+            "position",
+            colorscale=DIVERGING,
+            zmid=0.0,
+            value_name="cosine",
+        )
+    )
     similarity.update_traces(zmin=-1, zmax=1)
-    similarity.update_layout(base_layout("PE·PE similarity (cosine): nearby positions look alike",
-                                         heatmap_height(len(positions), 300, 560),
-                                         xaxis=axis(positions, "position"), yaxis=axis(positions, "position", True)))  # fmt: skip
+    similarity.update_layout(
+        base_layout(
+            "PE·PE similarity (cosine): nearby positions look alike",
+            heatmap_height(len(positions), 300, 560),
+            xaxis=axis(positions, "position"),
+            yaxis=axis(positions, "position", True),
+        )
+    )
     src = labels([t.text for t in p.source_tokens])
     norms = go.Figure(
         [
-            go.Bar(name="token embedding × √d_model", x=list(range(len(src))), y=p.source_token_norm, customdata=src,
-                   hovertemplate="<b>%{customdata}</b> embedding norm %{y:.2f}<extra></extra>"),
-            go.Bar(name="positional encoding", x=list(range(len(src))), y=p.source_position_norm, customdata=src,
-                   hovertemplate="<b>%{customdata}</b> PE norm %{y:.2f}<extra></extra>"),
+            go.Bar(
+                name="token embedding × √d_model",
+                x=list(range(len(src))),
+                y=p.source_token_norm,
+                customdata=src,
+                hovertemplate="<b>%{customdata}</b> embedding norm %{y:.2f}<extra></extra>",
+            ),
+            go.Bar(
+                name="positional encoding",
+                x=list(range(len(src))),
+                y=p.source_position_norm,
+                customdata=src,
+                hovertemplate="<b>%{customdata}</b> PE norm %{y:.2f}<extra></extra>",
+            ),
         ]
-    )  # fmt: skip
-    norms.update_layout(base_layout("Source tokens: how big the embedding is next to the position signal", 340,
-                                    barmode="group", legend={"orientation": "h", "y": 1.12},
-                                    xaxis={"tickmode": "array", "tickvals": list(range(len(src))), "ticktext": src},
-                                    yaxis={"title": {"text": "L2 norm"}}))  # fmt: skip
+    )
+    norms.update_layout(
+        base_layout(
+            "Source tokens: how big the embedding is next to the position signal",
+            340,
+            barmode="group",
+            legend={"orientation": "h", "y": 1.12},
+            xaxis={"tickmode": "array", "tickvals": list(range(len(src))), "ticktext": src},
+            yaxis={"title": {"text": "L2 norm"}},
+        )
+    )
     return {"matrix": to_json(matrix), "similarity": to_json(similarity), "norms": to_json(norms)}
 
 
 def activation_figures(a: ActivationsOut) -> dict[str, str]:
     tokens = [t.text for t in a.tokens]
     norms = np.array(a.residual_norms)  # (sites, L)
-    residual = go.Figure(weight_heatmap(norms, a.sites, tokens, "after sub-layer", "token",
-                                        zmax=float(norms.max()), value_name="‖x‖", decimals=2))  # fmt: skip
-    residual.update_layout(base_layout(f"{a.stack.title()} residual stream: norm per token after each sub-layer",
-                                       heatmap_height(len(a.sites), 260, 520),
-                                       xaxis={**axis(tokens, "token →"), "tickangle": -45},
-                                       yaxis=axis(a.sites, "sub-layer ↓", True)))  # fmt: skip
+    residual = go.Figure(
+        weight_heatmap(
+            norms,
+            a.sites,
+            tokens,
+            "after sub-layer",
+            "token",
+            zmax=float(norms.max()),
+            value_name="‖x‖",
+            decimals=2,
+        )
+    )
+    residual.update_layout(
+        base_layout(
+            f"{a.stack.title()} residual stream: norm per token after each sub-layer",
+            heatmap_height(len(a.sites), 260, 520),
+            xaxis={**axis(tokens, "token →"), "tickangle": -45},
+            yaxis=axis(a.sites, "sub-layer ↓", True),
+        )
+    )
     layers = [f"layer {i}" for i in range(len(a.layer_similarity))]
     sim = np.array(a.layer_similarity)
     similarity = go.Figure(
         weight_heatmap(sim, layers, tokens, "layer", "token", value_name="cosine", decimals=3)
     )
     similarity.update_traces(zmin=float(min(sim.min(), 0.0)), zmax=1.0)
-    similarity.update_layout(base_layout("How much each layer changes a token: cosine(input, output)",
-                                         heatmap_height(len(layers), 240, 400),
-                                         xaxis={**axis(tokens, "token →"), "tickangle": -45},
-                                         yaxis=axis(layers, "layer ↓", True)))  # fmt: skip
+    similarity.update_layout(
+        base_layout(
+            "How much each layer changes a token: cosine(input, output)",
+            heatmap_height(len(layers), 240, 400),
+            xaxis={**axis(tokens, "token →"), "tickangle": -45},
+            yaxis=axis(layers, "layer ↓", True),
+        )
+    )
     hidden = np.array(a.ffn_hidden)  # (L, d_ff)
     ffn = go.Figure(
         go.Heatmap(
@@ -86,13 +139,17 @@ def activation_figures(a: ActivationsOut) -> dict[str, str]:
             colorbar={"title": {"text": "ReLU"}, "thickness": 12},
             customdata=[[t] * hidden.shape[1] for t in labels(tokens)],
             hovertemplate="<b>%{customdata}</b>, neuron %{x}: %{z:.3f}<extra></extra>",
-        )  # fmt: skip
+        )
     )
     sparsity = a.ffn_sparsity[a.ffn_layer] * 100
-    ffn.update_layout(base_layout(f"FFN hidden activations, layer {a.ffn_layer} ({sparsity:.0f}% exactly zero)",
-                                  heatmap_height(len(tokens), 280, 640),
-                                  xaxis={"title": {"text": "neuron →"}},
-                                  yaxis=axis(tokens, "token ↓", True)))  # fmt: skip
+    ffn.update_layout(
+        base_layout(
+            f"FFN hidden activations, layer {a.ffn_layer} ({sparsity:.0f}% exactly zero)",
+            heatmap_height(len(tokens), 280, 640),
+            xaxis={"title": {"text": "neuron →"}},
+            yaxis=axis(tokens, "token ↓", True),
+        )
+    )
     return {"residual": to_json(residual), "similarity": to_json(similarity), "ffn": to_json(ffn)}
 
 
@@ -100,19 +157,33 @@ def rollout_figures(r: RolloutOut) -> dict[str, str]:
     src = [t.text for t in r.source_tokens]
     tgt = [t.text for t in r.target_tokens]
     enc = np.array(r.encoder)
-    encoder = go.Figure(weight_heatmap(enc, src, src, "encoder output", "source token", zmax=float(enc.max()),
-                                       value_name="share"))  # fmt: skip
-    encoder.update_layout(base_layout("Encoder rollout: what each encoder output is made of",
-                                      heatmap_height(len(src), 300, 620),
-                                      xaxis={**axis(src, "source token →"), "side": "top", "tickangle": -45},
-                                      yaxis=axis(src, "encoder output ↓", True)))  # fmt: skip
+    encoder = go.Figure(
+        weight_heatmap(
+            enc, src, src, "encoder output", "source token", zmax=float(enc.max()), value_name="share"
+        )
+    )
+    encoder.update_layout(
+        base_layout(
+            "Encoder rollout: what each encoder output is made of",
+            heatmap_height(len(src), 300, 620),
+            xaxis={**axis(src, "source token →"), "side": "top", "tickangle": -45},
+            yaxis=axis(src, "encoder output ↓", True),
+        )
+    )
     encoder.update_layout(margin={"t": 130})
     cross = np.array(r.decoder_to_source)
-    decoder = go.Figure(weight_heatmap(cross, tgt, src, "decoder position", "source token",
-                                       zmax=float(cross.max()), value_name="share"))  # fmt: skip
-    decoder.update_layout(base_layout("Decoder rollout into the source (through cross-attention)",
-                                      heatmap_height(len(tgt), 300, 620),
-                                      xaxis={**axis(src, "source token →"), "side": "top", "tickangle": -45},
-                                      yaxis=axis(tgt, "decoder position ↓", True)))  # fmt: skip
+    decoder = go.Figure(
+        weight_heatmap(
+            cross, tgt, src, "decoder position", "source token", zmax=float(cross.max()), value_name="share"
+        )
+    )
+    decoder.update_layout(
+        base_layout(
+            "Decoder rollout into the source (through cross-attention)",
+            heatmap_height(len(tgt), 300, 620),
+            xaxis={**axis(src, "source token →"), "side": "top", "tickangle": -45},
+            yaxis=axis(tgt, "decoder position ↓", True),
+        )
+    )
     decoder.update_layout(margin={"t": 130})
     return {"encoder": to_json(encoder), "decoder": to_json(decoder)}

@@ -23,8 +23,9 @@ def step_figure(step: StepByStepOut) -> str:
         ("③ mask: hidden keys → −∞ (not drawn)", masked, "#7a5195"),
         ("④ softmax → attention weights", step.weights, "#2a9d8f"),
     ]
-    fig = make_subplots(rows=4, cols=1, shared_xaxes=True, vertical_spacing=0.07,
-                        subplot_titles=[p[0] for p in panels])  # fmt: skip
+    fig = make_subplots(
+        rows=4, cols=1, shared_xaxes=True, vertical_spacing=0.07, subplot_titles=[p[0] for p in panels]
+    )
     for row, (name, values, colour) in enumerate(panels, start=1):
         fig.add_trace(
             go.Bar(
@@ -50,19 +51,39 @@ def vectors_figure(step: StepByStepOut) -> str:
     """q, the keys K and values V of this head, and the output weights·V, as heatmaps over d_k."""
     keys = labels([t.text for t in step.keys])
     d = list(range(step.d_k))
-    fig = make_subplots(rows=1, cols=4, horizontal_spacing=0.06, column_widths=[0.12, 0.38, 0.38, 0.12],
-                        subplot_titles=["q", "K (one row per key)", "V (one row per key)", "output = Σ wⱼ vⱼ"])  # fmt: skip
+    fig = make_subplots(
+        rows=1,
+        cols=4,
+        horizontal_spacing=0.06,
+        column_widths=[0.12, 0.38, 0.38, 0.12],
+        subplot_titles=["q", "K (one row per key)", "V (one row per key)", "output = Σ wⱼ vⱼ"],
+    )
     column = [[v] for v in step.q]
     fig.add_trace(
         go.Heatmap(z=column, coloraxis="coloraxis", hovertemplate="q[%{y}] = %{z:.3f}<extra></extra>"), 1, 1
     )
     for col, matrix, name in ((2, step.k, "K"), (3, step.v, "V")):
         fig.add_trace(
-            go.Heatmap(z=np.array(matrix).T, x=list(range(len(keys))), y=d, coloraxis="coloraxis", customdata=[keys] * step.d_k,
-                       hovertemplate=f"{name} of <b>%{{customdata}}</b>, dim %{{y}}: %{{z:.3f}}<extra></extra>"),
-            1, col,
-        )  # fmt: skip
-    fig.add_trace(go.Heatmap(z=[[v] for v in step.output], coloraxis="coloraxis", hovertemplate="out[%{y}] = %{z:.3f}<extra></extra>"), 1, 4)  # fmt: skip
+            go.Heatmap(
+                z=np.array(matrix).T,
+                x=list(range(len(keys))),
+                y=d,
+                coloraxis="coloraxis",
+                customdata=[keys] * step.d_k,
+                hovertemplate=f"{name} of <b>%{{customdata}}</b>, dim %{{y}}: %{{z:.3f}}<extra></extra>",
+            ),
+            1,
+            col,
+        )
+    fig.add_trace(
+        go.Heatmap(
+            z=[[v] for v in step.output],
+            coloraxis="coloraxis",
+            hovertemplate="out[%{y}] = %{z:.3f}<extra></extra>",
+        ),
+        1,
+        4,
+    )
     for col in (2, 3):
         fig.update_xaxes(
             tickmode="array", tickvals=list(range(len(keys))), ticktext=keys, tickangle=-45, row=1, col=col
@@ -71,8 +92,13 @@ def vectors_figure(step: StepByStepOut) -> str:
     fig.update_xaxes(showticklabels=False, row=1, col=4)
     fig.update_yaxes(title_text="dimension of the head (d_k)", row=1, col=1)
     bound = float(max(np.abs(np.array(step.k)).max(), np.abs(np.array(step.v)).max(), 1e-6))
-    fig.update_layout(base_layout("The vectors behind it (this head only)", 420,
-                                  coloraxis={"colorscale": "RdBu", "cmid": 0, "cmin": -bound, "cmax": bound}))  # fmt: skip
+    fig.update_layout(
+        base_layout(
+            "The vectors behind it (this head only)",
+            420,
+            coloraxis={"colorscale": "RdBu", "cmid": 0, "cmin": -bound, "cmax": bound},
+        )
+    )
     return to_json(fig)
 
 
@@ -86,24 +112,39 @@ def replay_figures(
             x=list(range(len(keys))),
             y=np.round(cross_row, 4),
             customdata=keys,
-            marker={"color": cross_row, "colorscale": SEQUENTIAL, "cmin": 0},
+            marker_color="#3b6ea5",
             hovertemplate="<b>%{customdata}</b>: %{y:.4f}<extra></extra>",
-        )  # fmt: skip
+        )
     )
-    bar.update_layout(base_layout(f"Cross-attention over the source ({layer_text})", 320,
-                                  yaxis={"title": {"text": "weight"}, "rangemode": "tozero"},
-                                  xaxis={"tickmode": "array", "tickvals": list(range(len(keys))), "ticktext": keys}))  # fmt: skip
+    bar.update_layout(
+        base_layout(
+            f"Cross-attention over the source ({layer_text})",
+            320,
+            yaxis={"title": {"text": "weight"}, "rangemode": "tozero"},
+            xaxis={"tickmode": "array", "tickvals": list(range(len(keys))), "ticktext": keys},
+        )
+    )
     alts = list(reversed(step.top))
     top = go.Figure(
         go.Bar(
-            x=[a.probability for a in alts], y=list(range(len(alts))), orientation="h",
+            x=[a.probability for a in alts],
+            y=list(range(len(alts))),
+            orientation="h",
             customdata=labels([a.token for a in alts]),
             marker_color=["#e76f51" if a.token_id == step.token_id else "#8ab17d" for a in alts],
             hovertemplate="<b>%{customdata}</b>: p = %{x:.4f}<extra></extra>",
         )
-    )  # fmt: skip
-    top.update_layout(base_layout("Top-5 next tokens (chosen in orange)", 320,
-                                  xaxis={"title": {"text": "probability"}, "range": [0, 1]},
-                                  yaxis={"tickmode": "array", "tickvals": list(range(len(alts))),
-                                         "ticktext": labels([a.token for a in alts])}))  # fmt: skip
+    )
+    top.update_layout(
+        base_layout(
+            "Top-5 next tokens (chosen in orange)",
+            320,
+            xaxis={"title": {"text": "probability"}, "range": [0, 1]},
+            yaxis={
+                "tickmode": "array",
+                "tickvals": list(range(len(alts))),
+                "ticktext": labels([a.token for a in alts]),
+            },
+        )
+    )
     return to_json(bar), to_json(top)
