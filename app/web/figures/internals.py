@@ -121,7 +121,7 @@ def activation_figures(a: ActivationsOut) -> dict[str, str]:
     similarity = go.Figure(
         weight_heatmap(sim, layers, tokens, "layer", "token", value_name="cosine", decimals=3)
     )
-    similarity.update_traces(zmin=float(min(sim.min(), 0.0)), zmax=1.0)
+    similarity.update_traces(zmin=float(min(sim.min(), 0.99)), zmax=1.0)
     similarity.update_layout(
         base_layout(
             "How much each layer changes a token: cosine(input, output)",
