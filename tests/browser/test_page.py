@@ -7,6 +7,7 @@ from urllib.parse import quote
 
 import pytest
 
+from app.web.state import VIEWS
 from tests.browser.conftest import shot
 
 pytestmark = pytest.mark.browser
@@ -186,19 +187,6 @@ def test_server_failure_shows_message_and_keeps_text(watched: Any, server: str) 
     assert "503" in page.locator("#status").inner_text()
     assert page.input_value("#text") == "Where is my hat?"
     watch.errors.clear()  # the browser logs the deliberate 503
-
-
-VIEWS = {
-    "explorer": "Explorer",
-    "model": "Model view",
-    "compare": "Compare",
-    "step": "Step by step",
-    "replay": "Decoding replay",
-    "positional": "Positions",
-    "activations": "Activations",
-    "heads": "Heads",
-    "ablation": "Ablation",
-}
 
 
 @pytest.mark.parametrize("view", VIEWS)

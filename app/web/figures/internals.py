@@ -153,37 +153,41 @@ def activation_figures(a: ActivationsOut) -> dict[str, str]:
     return {"residual": to_json(residual), "similarity": to_json(similarity), "ffn": to_json(ffn)}
 
 
+def _share_heatmap(matrix: np.ndarray, rows: list[str], cols: list[str], row_title: str, title: str) -> str:
+    """A rollout matrix: how much of each row position is made of each source token."""
+    fig = go.Figure(
+        weight_heatmap(
+            matrix, rows, cols, row_title, "source token", zmax=float(matrix.max()), value_name="share"
+        )
+    )
+    fig.update_layout(
+        base_layout(
+            title,
+            heatmap_height(len(rows), 300, 620),
+            xaxis={**axis(cols, "source token →"), "side": "top", "tickangle": -45},
+            yaxis=axis(rows, f"{row_title} ↓", True),
+        )
+    )
+    fig.update_layout(margin={"t": 130})
+    return to_json(fig)
+
+
 def rollout_figures(r: RolloutOut) -> dict[str, str]:
     src = [t.text for t in r.source_tokens]
     tgt = [t.text for t in r.target_tokens]
-    enc = np.array(r.encoder)
-    encoder = go.Figure(
-        weight_heatmap(
-            enc, src, src, "encoder output", "source token", zmax=float(enc.max()), value_name="share"
-        )
-    )
-    encoder.update_layout(
-        base_layout(
+    return {
+        "encoder": _share_heatmap(
+            np.array(r.encoder),
+            src,
+            src,
+            "encoder output",
             "Encoder rollout: what each encoder output is made of",
-            heatmap_height(len(src), 300, 620),
-            xaxis={**axis(src, "source token →"), "side": "top", "tickangle": -45},
-            yaxis=axis(src, "encoder output ↓", True),
-        )
-    )
-    encoder.update_layout(margin={"t": 130})
-    cross = np.array(r.decoder_to_source)
-    decoder = go.Figure(
-        weight_heatmap(
-            cross, tgt, src, "decoder position", "source token", zmax=float(cross.max()), value_name="share"
-        )
-    )
-    decoder.update_layout(
-        base_layout(
+        ),
+        "decoder": _share_heatmap(
+            np.array(r.decoder_to_source),
+            tgt,
+            src,
+            "decoder position",
             "Decoder rollout into the source (through cross-attention)",
-            heatmap_height(len(tgt), 300, 620),
-            xaxis={**axis(src, "source token →"), "side": "top", "tickangle": -45},
-            yaxis=axis(tgt, "decoder position ↓", True),
-        )
-    )
-    decoder.update_layout(margin={"t": 130})
-    return {"encoder": to_json(encoder), "decoder": to_json(decoder)}
+        ),
+    }
