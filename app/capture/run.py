@@ -27,6 +27,7 @@ from app.transformer.probes import (
     ATTENTION_KINDS,
     DECODER_SUBLAYERS,
     ENCODER_SUBLAYERS,
+    LOGITS,
     AttentionKind,
     Stack,
     attention_name,
@@ -144,14 +145,22 @@ def capture_trace(
     source = _source_row(tokenizer, text, c)
     src = torch.tensor([source.ids], dtype=torch.long, device=loaded.device)  # (1, S)
     limit = min(max_length or default_max_length(len(source)), c.max_len - 1)
-    output = decode_output(loaded, src, beam_size, limit, head_mask)
+    rec = Recorder()
+    if beam_size <= 1:
+        # Recorded while decoding: the last step's decoder pass runs over the whole output.
+        output = greedy_decode(model, src, limit, head_mask, probe=rec)[0]
+    else:
+        output = beam_search(model, src, beam_size, limit, head_mask=head_mask)
     finished = len(output) < limit
     emitted = [*output, c.eos_id] if finished else output
     decoder_ids = [c.bos_id, *emitted[:-1]]
-    tgt = torch.tensor([decoder_ids], dtype=torch.long, device=loaded.device)  # (1, T)
-
-    rec = Recorder()
-    logits = model(src, tgt, probe=rec, head_mask=head_mask)[0]  # (T, V)
+    if beam_size > 1:
+        # Beam search weighs several hypotheses at once; one recorded pass over the chosen one.
+        tgt = torch.tensor([decoder_ids], dtype=torch.long, device=loaded.device)  # (1, T)
+        model(src, tgt, probe=rec, head_mask=head_mask)
+    logits = rec.tensor(LOGITS)  # (T, V)
+    if logits.shape[0] != len(decoder_ids):
+        raise RuntimeError("recorded decoder pass does not cover the output")  # an internal invariant
     return Trace(
         model=loaded.name,
         text=text,

@@ -14,6 +14,7 @@ import torch
 from torch import Tensor
 
 from app.transformer.model import HeadMask, Transformer
+from app.transformer.probes import Probe
 
 
 def _strip(ids: list[int], eos_id: int) -> list[int]:
@@ -28,16 +29,21 @@ def greedy_decode(
     src: Tensor,  # (B, S)
     max_length: int,
     head_mask: HeadMask | None = None,
+    probe: Probe | None = None,
 ) -> list[list[int]]:
-    """Most likely token at each step, for a batch; returns output ids without <s>/</s>."""
+    """Most likely token at each step, for a batch; returns output ids without <s>/</s>.
+
+    `probe` sees the encoder once and the decoder at every step; its last step is the
+    pass over the whole output, i.e. exactly the values a teacher-forced pass would give.
+    """
     c = model.config
-    memory = model.encode(src, head_mask=head_mask)  # (B, S, d_model)
+    memory = model.encode(src, probe, head_mask)  # (B, S, d_model)
     batch = src.size(0)
     tgt = torch.full((batch, 1), c.bos_id, dtype=torch.long, device=src.device)  # (B, 1)
     done = torch.zeros(batch, dtype=torch.bool, device=src.device)
     limit = min(max_length, c.max_len - 1)
     for _ in range(limit):
-        logits = model.decode(tgt, memory, src, head_mask=head_mask)[:, -1]  # (B, vocab)
+        logits = model.decode(tgt, memory, src, probe, head_mask)[:, -1]  # (B, vocab)
         next_id = logits.argmax(dim=-1)  # (B,)
         next_id = torch.where(done, torch.full_like(next_id, c.pad_id), next_id)
         tgt = torch.cat([tgt, next_id.unsqueeze(1)], dim=1)

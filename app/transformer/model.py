@@ -11,7 +11,7 @@ from torch import Tensor, nn
 from app.transformer.config import ModelConfig
 from app.transformer.layers import DecoderLayer, EncoderLayer
 from app.transformer.positional import PositionalEncoding
-from app.transformer.probes import AttentionKind, Probe, Stack, embedding_name
+from app.transformer.probes import LOGITS, AttentionKind, Probe, Stack, embedding_name
 
 
 @dataclass(frozen=True)
@@ -105,7 +105,10 @@ class Transformer(nn.Module):
             self_row = head_mask.row("decoder", index) if head_mask else None
             cross_row = head_mask.row("cross", index) if head_mask else None
             y = layer(y, memory, tgt_mask, src_mask, index, probe, self_row, cross_row)
-        return y @ self.embedding.weight.t()
+        logits = y @ self.embedding.weight.t()  # (B, T, vocab), tied with the input embedding
+        if probe is not None:
+            probe(LOGITS, logits)
+        return logits
 
     def forward(
         self,

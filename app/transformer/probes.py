@@ -29,6 +29,10 @@ class Probe(Protocol):
     def __call__(self, name: str, value: Tensor) -> None: ...
 
 
+# Next-token logits at every decoder position, (B, T, vocab).
+LOGITS = "decoder.logits"
+
+
 def attention_name(kind: AttentionKind, layer: int, part: str) -> str:
     """e.g. `attn.cross.2.weights`."""
     return f"attn.{kind}.{layer}.{part}"

@@ -16,6 +16,7 @@ from app.transformer.probes import (
     ATTENTION_PARTS,
     DECODER_SUBLAYERS,
     ENCODER_SUBLAYERS,
+    LOGITS,
     AttentionKind,
     Stack,
     attention_name,
@@ -134,6 +135,7 @@ def test_every_probe_name_is_emitted_once(recorded: Recorder, tiny_config: Model
             expected.add(layer_name(stack, layer, "ffn") + ".hidden")
             for sublayer in sublayers:
                 expected |= {layer_name(stack, layer, sublayer) + suffix for suffix in (".ln_in", ".out")}
+    expected.add(LOGITS)
     assert set(recorded.names) == expected
     assert len(recorded.names) == len(expected), "a site reported twice in one forward pass"
 
