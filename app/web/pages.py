@@ -16,7 +16,7 @@ from app.capture.trace import Trace
 from app.web.dependencies import Service
 from app.web.errors import ClientError
 from app.web.service import ModelService, TraceRequest
-from app.web.state import VIEWS, PageState
+from app.web.state import BEAM_CHOICES, VIEWS, PageState
 from app.web.view_numbers import view_numbers
 from app.web.views import (
     EXPLAIN,
@@ -73,6 +73,7 @@ async def page_context(state: PageState, service: ModelService) -> dict[str, Any
         "views": VIEWS,
         "explain": EXPLAIN,
         "examples": EXAMPLES,
+        "beam_choices": [b for b in BEAM_CHOICES if b <= service.settings.max_beam],
         "model": loaded,
         "settings": service.settings,
         "trace": None,
@@ -83,7 +84,7 @@ async def page_context(state: PageState, service: ModelService) -> dict[str, Any
     if not state.text:
         return context
     try:
-        trace = await service.trace(TraceRequest(state.text))
+        trace = await service.trace(TraceRequest(state.text, beam_size=state.beam))
     except ClientError as error:
         context["error"] = error.message
         return context
@@ -116,7 +117,7 @@ async def index(request: Request, service: Service) -> HTMLResponse:
 async def view_json(request: Request, service: Service) -> JSONResponse:
     """The numbers behind the current view (same URL parameters as the page)."""
     state = _state(request)
-    trace = await service.trace(TraceRequest(state.text))
+    trace = await service.trace(TraceRequest(state.text, beam_size=state.beam))
     state = state.fit(trace)
     numbers = await view_numbers(trace, state, service)
     body = {"view": state.view, "url": state.url(), "text": trace.text, "translation": trace.translation}

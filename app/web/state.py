@@ -15,6 +15,9 @@ from app.capture.trace import Trace
 from app.transformer.probes import ATTENTION_KINDS, AttentionKind
 from app.web.schemas import HeadChoice
 
+MAX_PAGE_BEAM = 8
+BEAM_CHOICES = (1, 2, 4, 8)
+
 VIEWS: dict[str, str] = {
     "explorer": "Explorer",
     "model": "Model view",
@@ -52,6 +55,7 @@ class PageState:
     stack: str = "encoder"  # activations: which stack
     ffn_layer: int = 0
     ablate: tuple[str, ...] = ()  # "kind.layer.head" of silenced heads
+    beam: int = 1  # decoding: 1 = greedy, more = beam search
 
     @classmethod
     def parse(cls, params: Mapping[str, str], ablate: list[str]) -> PageState:
@@ -70,6 +74,7 @@ class PageState:
             stack="decoder" if params.get("stack") == "decoder" else "encoder",
             ffn_layer=_int(params.get("ffn_layer"), 0),
             ablate=tuple(a for a in ablate if a),
+            beam=max(1, min(_int(params.get("beam"), 1), MAX_PAGE_BEAM)),
         )
 
     def fit(self, trace: Trace) -> PageState:

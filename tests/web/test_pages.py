@@ -108,3 +108,11 @@ def test_home_page_without_text_invites_a_sentence(pages: TestClient) -> None:
     html = pages.get("/").text
     assert "See what every attention head does" in html
     assert 'data-text="I am cold."' in html
+
+
+def test_beam_choice_is_part_of_the_page_state(pages: TestClient) -> None:
+    html = pages.get(url(text=TEXT, beam=4)).text
+    assert "French (beam 4)" in html
+    assert '<option value="4" selected>' in html
+    assert "beam=4" in html  # links keep it
+    assert "French (greedy)" in pages.get(url(text=TEXT, beam="junk")).text
