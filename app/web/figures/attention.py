@@ -26,6 +26,8 @@ KIND_TITLES: dict[AttentionKind, str] = {
     "decoder": "Decoder masked self-attention",
     "cross": "Cross-attention (decoder → encoder)",
 }
+# Masked cells are left empty and show the plot background: a light grey, not a weight colour.
+MASKED_COLOUR = "#dfe3ea"
 SHORT_TITLES: dict[AttentionKind, str] = {
     "encoder": "Encoder self",
     "decoder": "Decoder masked self",
@@ -52,7 +54,10 @@ def head_name(layer: int, head: int | str) -> str:
 def head_figure(trace: Trace, kind: AttentionKind, layer: int, head: int | str, matrix: np.ndarray) -> str:
     rows, cols = kind_tokens(trace, kind)
     row_title, col_title = AXIS_TITLES[kind]
-    fig = go.Figure(weight_heatmap(matrix, rows, cols, row_title, col_title, zmax=float(matrix.max())))
+    allowed = trace.attention[kind].mask
+    fig = go.Figure(
+        weight_heatmap(matrix, rows, cols, row_title, col_title, zmax=float(matrix.max()), allowed=allowed)
+    )
     fig.update_layout(
         base_layout(
             f"{KIND_TITLES[kind]} · {head_name(layer, head)}",
@@ -62,7 +67,7 @@ def head_figure(trace: Trace, kind: AttentionKind, layer: int, head: int | str, 
             meta={"kind": kind, "rowSide": side(kind, "row"), "colSide": side(kind, "col")},
         )
     )
-    fig.update_layout(margin={"t": 130, "b": 20})
+    fig.update_layout(margin={"t": 130, "b": 20}, plot_bgcolor=MASKED_COLOUR)
     return to_json(fig)
 
 
@@ -123,7 +128,8 @@ def compare_figures(
     for kind, matrix in matrices.items():
         rows, cols = kind_tokens(trace, kind)
         row_title, col_title = AXIS_TITLES[kind]
-        fig = go.Figure(weight_heatmap(matrix, rows, cols, row_title, col_title, zmax=zmax))
+        allowed = trace.attention[kind].mask
+        fig = go.Figure(weight_heatmap(matrix, rows, cols, row_title, col_title, zmax=zmax, allowed=allowed))
         fig.update_traces(showscale=kind == "cross")
         fig.update_layout(
             base_layout(
@@ -139,7 +145,7 @@ def compare_figures(
                 },
             )
         )
-        fig.update_layout(margin={"l": 80, "r": 10, "t": 130, "b": 20})
+        fig.update_layout(margin={"l": 80, "r": 10, "t": 130, "b": 20}, plot_bgcolor=MASKED_COLOUR)
         figures[kind] = to_json(fig)
     return figures
 

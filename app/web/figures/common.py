@@ -82,12 +82,24 @@ def weight_heatmap(
     zmid: float | None = None,
     value_name: str = "weight",
     decimals: int = 4,
+    allowed: np.ndarray | None = None,
 ) -> go.Heatmap:
-    """A heatmap whose hover names both tokens and the exact value (customdata = [row, col] labels)."""
+    """A heatmap whose hover names both tokens and the exact value (customdata = [row, col] labels).
+
+    Cells where `allowed` is False (masked future positions) are left empty, so the figure
+    shows "not allowed to look" rather than "looked with weight 0".
+    """
     rows, cols = labels(row_tokens), labels(col_tokens)
     custom = [[[r, c] for c in cols] for r in rows]
+    values: Any = np.round(z, decimals)
+    if allowed is not None:
+        values = [
+            [v if ok else None for v, ok in zip(row, keep, strict=True)]
+            for row, keep in zip(values.tolist(), allowed.tolist(), strict=True)
+        ]
     return go.Heatmap(
-        z=np.round(z, decimals),
+        z=values,
+        hoverongaps=False,
         x=list(range(len(cols))),
         y=list(range(len(rows))),
         customdata=custom,
