@@ -63,12 +63,20 @@ def head_figure(trace: Trace, kind: AttentionKind, layer: int, head: int | str, 
             f"{KIND_TITLES[kind]} · {head_name(layer, head)}",
             heatmap_height(len(rows)),
             xaxis={**axis(cols, col_title), "side": "top", "tickangle": -45},
-            yaxis={**axis(rows, row_title, reverse=True), "scaleanchor": "x"},
+            yaxis={**axis(rows, row_title, reverse=True), **square_cells(len(rows), len(cols))},
             meta={"kind": kind, "rowSide": side(kind, "row"), "colSide": side(kind, "col")},
         )
     )
     fig.update_layout(margin={"t": 130, "b": 20}, plot_bgcolor=MASKED_COLOUR)
     return to_json(fig)
+
+
+def square_cells(rows: int, cols: int) -> dict[str, str]:
+    """Square cells read best, but only while the matrix is small and not too lopsided;
+    a long, thin matrix drawn square would shrink to a strip."""
+    if max(rows, cols) <= 40 and 1 / 3 <= rows / cols <= 3:
+        return {"scaleanchor": "x"}
+    return {}
 
 
 def side(kind: AttentionKind, which: str) -> str:
