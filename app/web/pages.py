@@ -108,6 +108,8 @@ async def index(request: Request, service: Service) -> HTMLResponse:
     template = PARTIALS.get(headers.get("HX-Target", ""), "index.html") if partial else "index.html"
     templates: Jinja2Templates = request.app.state.templates
     context = await page_context(_state(request), service)
+    if context["trace"] is None and template != "index.html":
+        template = PARTIALS["workspace"]  # no trace: every region shows the message instead
     response = templates.TemplateResponse(request, template, {**context, "partial": partial})
     response.headers["Vary"] = "HX-Request, HX-Target"
     return response

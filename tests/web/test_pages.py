@@ -116,3 +116,10 @@ def test_beam_choice_is_part_of_the_page_state(pages: TestClient) -> None:
     assert '<option value="4" selected>' in html
     assert "beam=4" in html  # links keep it
     assert "French (greedy)" in pages.get(url(text=TEXT, beam="junk")).text
+
+
+@pytest.mark.parametrize("target", ["view", "heatmap", "replay-panel"])
+def test_inner_partials_with_bad_text_show_the_message(pages: TestClient, target: str) -> None:
+    response = pages.get(url(text="  ", view="replay"), headers={**HX, "HX-Target": target})
+    assert response.status_code == 200
+    assert "text is empty" in response.text
