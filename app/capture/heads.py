@@ -52,6 +52,9 @@ def _label(s: dict[str, float], kind: AttentionKind) -> str:
         "broadcast to end token" if kind != "decoder" else "broadcast to last token": s["last"],
         "first token": s["first"],
     }
+    if kind == "cross":
+        # Source and target positions only line up by accident: "previous"/"next" mean little there.
+        del candidates["previous token"], candidates["next token"]
     name, share = max(candidates.items(), key=lambda item: item[1])
     if share >= PATTERN_SHARE:
         return name
