@@ -35,7 +35,9 @@ def evaluate(model: Transformer, tokenizer: SubwordTokenizer, dev: list[DevSente
     bleu, chrf = BLEU(), CHRF()
     bleu_score = bleu.corpus_score(hypotheses, refs)  # type: ignore[arg-type]
     chrf_score = chrf.corpus_score(hypotheses, refs)  # type: ignore[arg-type]
-    samples = [(d.source, h) for d, h in zip(dev[:8], hypotheses[:8], strict=True)]
+    # Evenly spaced through the (alphabetical) dev set, so the card's samples are not all "A ...".
+    picks = sorted({round(i * (len(dev) - 1) / 7) for i in range(8)}) if len(dev) > 1 else [0]
+    samples = [(dev[i].source, hypotheses[i]) for i in picks]
     return Scores(
         round(bleu_score.score, 2),
         round(chrf_score.score, 2),

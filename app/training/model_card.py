@@ -13,10 +13,15 @@ _ATTRIBUTION = (
 )
 
 
+def _cell(text: str) -> str:
+    """Text safe inside a Markdown table cell."""
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
 def write_model_card(
     folder: Path, config: ModelConfig, metrics: dict[str, Any], samples: list[tuple[str, str]]
 ) -> None:
-    rows = "\n".join(f"| {src} | {hyp} |" for src, hyp in samples)
+    rows = "\n".join(f"| {_cell(src)} | {_cell(hyp)} |" for src, hyp in samples)
     opts = metrics.get("options", {})
     text = f"""# {folder.name}
 
@@ -70,6 +75,7 @@ encodings and activations in attnscope.
 - Trained only on short, everyday sentences (≤ 9 English words): long or
   technical input degrades quickly, and the model will still produce fluent-looking French.
 - Characters it has not seen (most emoji, non-Latin scripts, rare symbols) become `<unk>`.
+- Quoted dialogue and unusual punctuation can derail greedy decoding into repetition.
 - Tatoeba's style and biases carry over (e.g. gender defaults in French agreement).
 
 ## How to retrain
