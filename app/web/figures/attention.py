@@ -179,7 +179,7 @@ def difference_figure(
             yaxis=axis(rows, row_title, reverse=True),
         )
     )
-    fig.update_layout(margin={"l": 80, "r": 10, "t": 130, "b": 20})
+    fig.update_layout(margin={"l": 130, "r": 10, "t": 130, "b": 20})
     return to_json(fig)
 
 
