@@ -13,9 +13,11 @@ import pytest
 import torch
 
 from app.cli import main
+from app.transformer.checkpoint import LoadedModel
 from app.transformer.config import ModelConfig
 from app.transformer.model import Transformer
 from app.transformer.tokenizer import SubwordTokenizer
+from tests.fixtures_models import tiny_loaded_model, tiny_trained_model
 from tests.helpers import PaddedBatch, TrainedRun, sentence_pairs
 
 # The models here are tiny: one thread is faster than a pool (no hand-offs), and it keeps the suite
@@ -92,3 +94,16 @@ def trained_model_dir(trained_run: TrainedRun) -> Path:
     if trained_run.exit_code != 0:
         pytest.fail(f"training the tiny model failed:\n{trained_run.stderr}")
     return trained_run.folder
+
+
+@pytest.fixture(scope="session")
+def tiny() -> LoadedModel:
+    """Untrained, in memory (capture and web tests): never emits </s>, so its traces stop at
+    the length limit."""
+    return tiny_loaded_model()
+
+
+@pytest.fixture(scope="session")
+def tiny_trained() -> LoadedModel:
+    """Fitted to the generated pairs (capture and web tests): its traces end with </s>."""
+    return tiny_trained_model()

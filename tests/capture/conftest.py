@@ -7,22 +7,9 @@ import pytest
 from app.capture.run import capture_trace
 from app.capture.trace import Trace
 from app.transformer.checkpoint import LoadedModel
-from tests.fixtures_models import tiny_loaded_model, tiny_trained_model
 
 SENTENCE = "I like the red apple."
 EMOJI_SENTENCE = "Hello 😀 you"
-
-
-@pytest.fixture(scope="session")
-def tiny() -> LoadedModel:
-    """Untrained: never emits </s>, so its traces stop at the length limit."""
-    return tiny_loaded_model()
-
-
-@pytest.fixture(scope="session")
-def tiny_trained() -> LoadedModel:
-    """Fitted to the generated pairs: its traces end with </s>."""
-    return tiny_trained_model()
 
 
 @pytest.fixture(scope="session")

@@ -16,22 +16,11 @@ from fastapi.testclient import TestClient
 from app.transformer.checkpoint import LoadedModel, save_model
 from app.web.main import create_app
 from app.web.settings import Settings
-from tests.fixtures_models import tiny_loaded_model, tiny_trained_model
 
 CACHE_BYTES = 64 * 1024 * 1024
 # Small enough that every request stays fast on a busy two-core machine.
 MAX_LENGTH = 8
 TEXT = "I like the red apple."
-
-
-@pytest.fixture(scope="session")
-def tiny() -> LoadedModel:
-    return tiny_loaded_model()
-
-
-@pytest.fixture(scope="session")
-def tiny_trained() -> LoadedModel:
-    return tiny_trained_model()
 
 
 def settings_for(default_model: str, **overrides: Any) -> Settings:
