@@ -53,15 +53,25 @@ def _log_prob(loaded: LoadedModel, src: torch.Tensor, output: list[int], mask: H
 
 
 def ablate(
-    loaded: LoadedModel, text: str, heads: list[HeadRef], beam_size: int = 1, max_length: int | None = None
+    loaded: LoadedModel,
+    text: str,
+    heads: list[HeadRef],
+    beam_size: int = 1,
+    max_length: int | None = None,
+    original: list[int] | None = None,
 ) -> AblationResult:
-    """Decode with and without the heads, with the same limits as the trace on screen."""
+    """Decode with the heads silenced, with the same limits as the trace on screen.
+
+    `original` is the unablated output when the caller already has it (from its trace);
+    otherwise it is decoded here.
+    """
     c, tok = loaded.config, loaded.tokenizer
     ids = source_ids(tok, text, c.eos_id)
     src = torch.tensor([ids], device=loaded.device)  # (1, S)
     limit = min(max_length or default_max_length(len(ids)), c.max_len - 1)
     mask = build_head_mask(loaded, heads)
-    original = decode_output(loaded, src, beam_size, limit)
+    if original is None:
+        original = decode_output(loaded, src, beam_size, limit)
     ablated = decode_output(loaded, src, beam_size, limit, mask)
     return AblationResult(
         heads=heads,

@@ -85,6 +85,12 @@ class Trace:
     def n_layers(self) -> dict[AttentionKind, int]:
         return {kind: int(t.weights.shape[0]) for kind, t in self.attention.items()}
 
+    @property
+    def output_ids(self) -> list[int]:
+        """The translation's token ids, without </s>."""
+        ids = [s.token_id for s in self.steps]
+        return ids[:-1] if self.finished else ids
+
     def nbytes(self) -> int:
         """Approximate memory held, for the cache's byte budget."""
         total = 0

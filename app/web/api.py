@@ -135,7 +135,9 @@ async def ablation(body: AblationRequest, service: Service) -> AblationOut:
         check_layer(trace, ref.kind, ref.layer)
         check_head(trace, ref.head)
     refs = [HeadRef(h.kind, h.layer, h.head) for h in body.heads]
-    result = await service.run(lambda: ablate(loaded, body.text, refs, body.beam_size, body.max_length))
+    result = await service.run(
+        lambda: ablate(loaded, body.text, refs, body.beam_size, body.max_length, trace.output_ids)
+    )
     return AblationOut(
         heads=[HeadRefIn(kind=h.kind, layer=h.layer, head=h.head) for h in result.heads],
         **{k: v for k, v in vars(result).items() if k != "heads"},

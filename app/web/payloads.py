@@ -165,3 +165,9 @@ def step_payload(trace: Trace, kind: AttentionKind, layer: int, head: int, query
 
 def sqrt_dk(trace: Trace) -> float:
     return math.sqrt(trace.d_model // trace.n_heads)
+
+
+def cross_row(trace: Trace, layer: int, head: HeadChoice, step: int) -> np.ndarray:
+    """(S,) cross-attention of decoder position `step` over the source: one head or the mean."""
+    row = trace.attention["cross"].weights[layer, :, step]  # (H, S)
+    return row.mean(axis=0) if head == "mean" else row[head]  # type: ignore[no-any-return]

@@ -12,6 +12,7 @@ from app.transformer.probes import ATTENTION_KINDS
 from app.web.payloads import (
     activations_payload,
     attention_payload,
+    cross_row,
     heads_payload,
     positional_payload,
     rollout_payload,
@@ -53,8 +54,7 @@ async def view_numbers(trace: Trace, state: PageState, service: ModelService) ->
             mode="json"
         )
     if view == "replay":
-        cross = trace.attention["cross"].weights[state.layer, :, state.step]  # (H, S)
-        row = cross.mean(axis=0) if state.head == "mean" else cross[state.head_index]
+        row = cross_row(trace, state.layer, state.head, state.step)
         return {
             "step": asdict(trace.steps[state.step]),
             "layer": state.layer,
@@ -75,5 +75,7 @@ async def view_numbers(trace: Trace, state: PageState, service: ModelService) ->
     if not refs:
         return {"heads": [], "result": None}
     loaded = service.resolve(trace.model)
-    result = await service.run(lambda: ablate(loaded, trace.text, refs, trace.beam_size))
+    result = await service.run(
+        lambda: ablate(loaded, trace.text, refs, trace.beam_size, original=trace.output_ids)
+    )
     return asdict(result)

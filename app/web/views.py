@@ -27,6 +27,7 @@ from app.web.figures.internals import activation_figures, positional_figures, ro
 from app.web.figures.steps import replay_figures, step_figure, vectors_figure
 from app.web.payloads import (
     activations_payload,
+    cross_row,
     head_matrix,
     heads_payload,
     positional_payload,
@@ -116,12 +117,7 @@ def step_context(trace: Trace, state: PageState) -> dict[str, Any]:
 
 
 def replay_context(trace: Trace, state: PageState) -> dict[str, Any]:
-    cross = trace.attention["cross"].weights  # (layers, H, T, S)
-    row = (
-        cross[state.layer, :, state.step].mean(axis=0)
-        if state.head == "mean"
-        else cross[state.layer, state.head_index, state.step]
-    )
+    row = cross_row(trace, state.layer, state.head, state.step)
     step = trace.steps[state.step]
     head_text = "mean of heads" if state.head == "mean" else f"head {state.head}"
     attention_fig, top_fig = replay_figures(
@@ -162,6 +158,8 @@ async def ablation_context(trace: Trace, state: PageState, service: ModelService
     result = None
     if refs:
         loaded = service.resolve(trace.model)
-        result = await service.run(lambda: ablate(loaded, trace.text, refs, trace.beam_size))
+        result = await service.run(
+            lambda: ablate(loaded, trace.text, refs, trace.beam_size, original=trace.output_ids)
+        )
     selected = {f"{r.kind}.{r.layer}.{r.head}" for r in refs}
     return {"result": result, "selected": selected}
